@@ -1,0 +1,156 @@
+"""Find mentions of curated entities in each provision's text, with the original offsets of every quote.
+
+Four independent layers, each matched leftmost-longest without overlap inside the layer:
+  named      — projects, institutions and cited documents ('沪乍杭铁路', '国家超级计算昆山中心');
+  place      — regions ('昆山', '嘉昆太协同创新圈');
+  composite  — composite names and abbreviations ('嘉昆太' → 嘉定 + 昆山 + 太仓);
+  instrument — the policy instruments' signal words ('互认', '数字人民币试点').
+Layers may overlap each other on purpose: '沪乍杭铁路' names a railway *and*, through '沪乍杭', three places.
+Where two layers reach the same entity at the same place, the longer quote is kept.
+Strings that look like entities but match nothing curated become candidates, never silently dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graph.gazetteer import Gazetteer
+from graph.parse import Document, Provision, Span
+
+LAYER_KINDS = {"named": ("project", "institution", "document"), "place": ("region",), "composite": (),
+               "instrument": ("instrument",)}
+CONTEXT_CHARS = 12
+# Endings of things the genre names: railways, ports, centres, bases, zones… (longest first).
+CANDIDATE_ENDINGS = ("铁路", "港区", "机场", "中心", "基地", "枢纽", "集群", "通道", "专线", "园区", "示范区",
+                     "开发区", "实验室", "博览会", "交易所", "港")
+# Characters that end a name on its left: punctuation and the genre's function words and verbs.
+CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支持|推动|推进|加快|依托|打造|建设|设立|实施|建立|鼓励|"
+                                 r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|等|将|为|对|于|用好|发展")
+CANDIDATE_MAX_CHARS = 16
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity_id: str
+    kind: str  # the entity's kind: region, project, institution, instrument, document
+    quote: str  # the cleaned words of the text ('嘉昆太')
+    start: int  # code-point offsets of the quote in the original file
+    end: int
+    prefix: str
+    suffix: str
+    via: str | None = None  # the composite form the entity was reached through
+
+
+@dataclass(frozen=True)
+class Candidate:
+    provision: str  # 'measure 19', 'section 2', 'preamble'
+    text: str
+    start: int
+    end: int
+    rule: str  # 'ending:铁路' or 'place'
+    suggestion: str  # e.g. a cpca code for a place
+
+
+@dataclass(frozen=True)
+class LinkedProvision:
+    provision: Provision
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    document: Document
+    provisions: tuple[LinkedProvision, ...]
+    candidates: tuple[Candidate, ...]
+
+
+class Matcher:
+    """Compiled surface forms of a gazetteer, one alternation per layer (longest first)."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+        self.layers: dict[str, tuple[re.Pattern, dict[str, tuple[tuple[str, str | None], ...]]]] = {}
+        for layer, kinds in LAYER_KINDS.items():
+            targets: dict[str, list[tuple[str, str | None]]] = {}
+            for entity in gazetteer.entities.values():
+                if entity.kind in kinds:
+                    for form in entity.surface_forms():
+                        targets.setdefault(form, []).append((entity.id, None))
+            if layer == "composite":
+                for form, composite in gazetteer.composites.items():
+                    targets.setdefault(form, []).extend((eid, form) for eid in composite.expands_to)
+            frozen = {form: tuple(sorted(set(ids))) for form, ids in targets.items()}
+            self.layers[layer] = (_alternation(frozen), frozen)
+        places = {name: recs for name, recs in gazetteer.places.items() if len(name) >= 2}
+        self.place_pattern = _alternation(places) if places else None
+        self.places = places
+        self.ending_pattern = re.compile("(?:" + "|".join(map(re.escape, CANDIDATE_ENDINGS)) + ")")
+
+    def find(self, span: Span) -> list[Mention]:
+        mentions = []
+        for layer, (pattern, targets) in self.layers.items():
+            for match in pattern.finditer(span.text):
+                start, end = span.original_range(match.start(), match.end())
+                prefix = span.text[max(0, match.start() - CONTEXT_CHARS):match.start()]
+                suffix = span.text[match.end():match.end() + CONTEXT_CHARS]
+                for entity_id, via in targets[match.group()]:
+                    kind = self.gazetteer.entities[entity_id].kind
+                    mentions.append(Mention(entity_id, kind, match.group(), start, end, prefix, suffix, via))
+        longest: dict[tuple[str, int], Mention] = {}
+        for mention in mentions:
+            key = (mention.entity_id, mention.start)
+            if key not in longest or mention.end > longest[key].end:
+                longest[key] = mention
+        return list(longest.values())
+
+    def candidates(self, span: Span, mentions: list[Mention], where: str) -> list[Candidate]:
+        covered = set()
+        for mention in mentions:
+            if mention.kind != "instrument":
+                covered.update(range(mention.start, mention.end))
+        found: dict[tuple[int, int], Candidate] = {}
+        for match in self.ending_pattern.finditer(span.text):
+            end = match.end()
+            if span.offsets[end - 1] in covered:
+                continue
+            begin = max(0, end - CANDIDATE_MAX_CHARS)
+            stops = list(CANDIDATE_LEFT_STOP.finditer(span.text, begin, match.start()))
+            if stops:
+                begin = stops[-1].end()
+            if match.start() - begin < 2:  # a bare ending ('港', '中心') names nothing
+                continue
+            start_off, end_off = span.original_range(begin, end)
+            found[(start_off, end_off)] = Candidate(where, span.text[begin:end], start_off, end_off,
+                                                    f"ending:{match.group()}", "")
+        if self.place_pattern is not None:
+            for match in self.place_pattern.finditer(span.text):
+                start_off, end_off = span.original_range(match.start(), match.end())
+                if covered & set(range(start_off, end_off)):
+                    continue
+                codes = " ".join(f"{p.code}:{p.name}" for p in self.places[match.group()])
+                found[(start_off, end_off)] = Candidate(where, match.group(), start_off, end_off, "place", codes)
+        return [found[key] for key in sorted(found)]
+
+
+def _alternation(forms) -> re.Pattern:
+    ordered = sorted(forms, key=lambda form: (-len(form), form))
+    return re.compile("|".join(map(re.escape, ordered)) if ordered else r"(?!)")
+
+
+def provision_name(provision: Provision) -> str:
+    return "preamble" if provision.kind == "preamble" else f"{provision.kind} {provision.key}"
+
+
+def link_document(document: Document, matcher: Matcher) -> LinkedDocument:
+    """Mentions for every provision (a section's heading counts with its intro) and the candidates left over."""
+    linked, candidates = [], []
+    for provision in document.provisions:
+        mentions: list[Mention] = []
+        for span in (provision.heading, provision.body):
+            if span.text:
+                found = matcher.find(span)
+                mentions.extend(found)
+                candidates.extend(matcher.candidates(span, found, provision_name(provision)))
+        mentions.sort(key=lambda m: (m.start, m.kind, m.entity_id))
+        linked.append(LinkedProvision(provision, tuple(mentions)))
+    return LinkedDocument(document, tuple(linked), tuple(candidates))

@@ -1,0 +1,39 @@
+"""Shared fixtures: the real source text, parsed once, and one real build of the default sources."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SOURCE = ROOT / "data" / "sources" / "hongqiao-open-hub-measures-2023.txt"
+
+
+@pytest.fixture(scope="session")
+def source_path() -> Path:
+    return SOURCE
+
+
+@pytest.fixture(scope="session")
+def document():
+    from graph.parse import parse_file
+
+    return parse_file(SOURCE)
+
+
+@pytest.fixture(scope="session")
+def gazetteer():
+    from graph.gazetteer import load_gazetteer
+
+    return load_gazetteer(ROOT / "data" / "entities")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """One real build of the default sources into a temporary folder (BuildContext, its output folder)."""
+    from graph import pipeline
+
+    out = tmp_path_factory.mktemp("build") / "out"
+    ctx = pipeline.build(pipeline.BuildOptions(out=out))
+    return ctx
