@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from graph.namespaces import PREFIXES, bind_prefixes
+from graph.namespaces import DEFAULT_BASE, PREFIXES, bind_prefixes
 from graph.store import to_ox
 
 HEADER = "# hongqiao-kg: the knowledge graph of the Hongqiao International Open Hub measures. Generated; do not edit.\n"
@@ -33,8 +33,10 @@ def ontology_turtle(ontology: Graph) -> bytes:
 def data_turtle(triples: Iterable[tuple[Node, Node, Node]]) -> bytes:
     """Sorted, deduplicated triples as Turtle (no blank nodes expected in data)."""
     unique = sorted(set(triples), key=lambda t: (str(t[0]), str(t[1]), t[2].n3()))
+    # Resource IRIs are written relative to @base ('<region/kunshan>'): prefixed names would need '\/' escapes.
+    prefixes = {prefix: iri for prefix, iri in PREFIXES.items() if iri != DEFAULT_BASE}
     return ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in unique),
-                        format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+                        format=ox.RdfFormat.TURTLE, prefixes=prefixes, base_iri=DEFAULT_BASE)
 
 
 def write_turtle(path: Path, ontology: Graph, triples: Iterable[tuple[Node, Node, Node]]) -> None:

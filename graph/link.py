@@ -25,7 +25,10 @@ CANDIDATE_ENDINGS = ("铁路", "港区", "机场", "中心", "基地", "枢纽",
                      "开发区", "实验室", "博览会", "交易所", "港")
 # Characters that end a name on its left: punctuation and the genre's function words and verbs.
 CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支持|推动|推进|加快|依托|打造|建设|设立|实施|建立|鼓励|"
-                                 r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|等|将|为|对|于|用好|发展")
+                                 r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|等|将|为|对|于|用好|发展|接入|提升|"
+                                 r"承接|积极|满足|拓展|培育|优化|完善|依法依规")
+# '中心城市' is a central city, not a centre.
+CANDIDATE_NOT_BEFORE = ("城市",)
 CANDIDATE_MAX_CHARS = 16
 
 
@@ -81,7 +84,13 @@ class Matcher:
                     targets.setdefault(form, []).extend((eid, form) for eid in composite.expands_to)
             frozen = {form: tuple(sorted(set(ids))) for form, ids in targets.items()}
             self.layers[layer] = (_alternation(frozen), frozen)
-        places = {name: recs for name, recs in gazetteer.places.items() if len(name) >= 2}
+        # Uncurated places: full names ('资源县'), and short names of prefecture-level cities only ('湖州'):
+        # short county names are too often plain words ('合作', '江海', '通道').
+        places = {}
+        for name, records in gazetteer.places.items():
+            kept = tuple(p for p in records if name == p.name or _is_prefecture(p.code))
+            if kept and len(name) >= 2:
+                places[name] = kept
         self.place_pattern = _alternation(places) if places else None
         self.places = places
         self.ending_pattern = re.compile("(?:" + "|".join(map(re.escape, CANDIDATE_ENDINGS)) + ")")
@@ -111,7 +120,7 @@ class Matcher:
         found: dict[tuple[int, int], Candidate] = {}
         for match in self.ending_pattern.finditer(span.text):
             end = match.end()
-            if span.offsets[end - 1] in covered:
+            if span.offsets[end - 1] in covered or span.text.startswith(CANDIDATE_NOT_BEFORE, end):
                 continue
             begin = max(0, end - CANDIDATE_MAX_CHARS)
             stops = list(CANDIDATE_LEFT_STOP.finditer(span.text, begin, match.start()))
@@ -130,6 +139,11 @@ class Matcher:
                 codes = " ".join(f"{p.code}:{p.name}" for p in self.places[match.group()])
                 found[(start_off, end_off)] = Candidate(where, match.group(), start_off, end_off, "place", codes)
         return [found[key] for key in sorted(found)]
+
+
+def _is_prefecture(adcode: str) -> bool:
+    """A prefecture-level code: 'PPCC00…' with CC not 00 (province-level codes end in 0000)."""
+    return adcode[4:6] == "00" and adcode[2:4] != "00"
 
 
 def _alternation(forms) -> re.Pattern:
