@@ -71,6 +71,11 @@ PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自
                   "盟", "旗")
 
 
+def _a(word: str) -> str:
+    """'a region', 'an institution'."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 class DataError(ValueError):
     """A problem in a curated data file: str(error) == f"{file}:{line}: {message}"."""
 
@@ -273,7 +278,7 @@ def _check_fields(item: _Mapping, allowed: tuple[str, ...], required: tuple[str,
                   what: str) -> None:
     for key in item:
         if key not in allowed:
-            raise DataError(label, item.line_of(key), f"unknown field {key!r} for a {what}")
+            raise DataError(label, item.line_of(key), f"unknown field {key!r} for {_a(what)}")
     for key in required:
         if item.get(key) is None:
             raise DataError(label, item.line, f"missing required field {key!r}")
@@ -296,7 +301,7 @@ def _entity(item: _Mapping, kind: str, label: str) -> Entity:
     type_ = _string(item, "type", label)
     if type_ not in TYPES[kind]:
         raise DataError(label, item.line_of("type"),
-                        f"type {type_!r} is not allowed for a {kind} (one of {', '.join(sorted(TYPES[kind]))})")
+                        f"type {type_!r} is not allowed for {_a(kind)} (one of {', '.join(sorted(TYPES[kind]))})")
     top = item.get("top_of_scheme", False)
     if not isinstance(top, bool):
         raise DataError(label, item.line_of("top_of_scheme"), "'top_of_scheme' must be true or false")
@@ -304,7 +309,7 @@ def _entity(item: _Mapping, kind: str, label: str) -> Entity:
         raise DataError(label, item.line_of("top_of_scheme"), "only an InstrumentType can be top_of_scheme")
     members = _strings(item, "members", label)
     if members and type_ not in POLICY_AREA_TYPES:
-        raise DataError(label, item.line_of("members"), f"only a policy area has members, not a {type_}")
+        raise DataError(label, item.line_of("members"), f"only a policy area has members, not {_a(type_)}")
     if kind == "instrument":
         for key in ("definition_zh", "definition_en"):
             if item.get(key) is None:
@@ -312,7 +317,7 @@ def _entity(item: _Mapping, kind: str, label: str) -> Entity:
         if not top and not item.get("broader"):
             raise DataError(label, item.line, "an instrument that is not top_of_scheme needs 'broader'")
     if kind == "region" and type_ != "Country" and not item.get("parent") and not members:
-        raise DataError(label, item.line, f"a {type_} needs a 'parent' (or, for a policy area, 'members')")
+        raise DataError(label, item.line, f"{_a(type_)} needs a 'parent' (or, for a policy area, 'members')")
     date_public = item.get("date_public")
     if isinstance(date_public, date):
         date_public = date_public.isoformat()
@@ -357,15 +362,16 @@ def _check_references(entities: dict[str, Entity], items: dict[str, _Mapping]) -
                     raise DataError(entity.file, item.line_of(key), f"{key} {target!r} of {entity.id!r} is unknown")
                 if entities[target].kind != target_kind:
                     raise DataError(entity.file, item.line_of(key),
-                                    f"{key} {target!r} of {entity.id!r} is a {entities[target].kind}, "
-                                    f"not a {target_kind}")
+                                    f"{key} {target!r} of {entity.id!r} is {_a(entities[target].kind)}, "
+                                    f"not {_a(target_kind)}")
                 if target == entity.id:
                     raise DataError(entity.file, item.line_of(key), f"{entity.id!r} refers to itself in {key}")
         if entity.type == "InstrumentType":
             for target in entity.broader:
                 if entities[target].type != "InstrumentType":
                     raise DataError(entity.file, item.line_of("broader"),
-                                    f"the broader concept {target!r} of the type {entity.id!r} is not an InstrumentType")
+                                    f"the broader concept {target!r} of the type {entity.id!r} "
+                                    "is not an InstrumentType")
     _check_acyclic(entities, items, "parent")
     _check_acyclic(entities, items, "broader")
 

@@ -76,7 +76,8 @@ class Matcher:
         for layer, kinds in LAYER_KINDS.items():
             targets: dict[str, list[tuple[str, str | None]]] = {}
             for entity in gazetteer.entities.values():
-                if entity.kind in kinds:
+                # Instrument types (供给型, 金融支持…) classify instruments; only concrete instruments are linked.
+                if entity.kind in kinds and entity.type != "InstrumentType":
                     for form in entity.surface_forms():
                         targets.setdefault(form, []).append((entity.id, None))
             if layer == "composite":
