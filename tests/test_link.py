@@ -1,0 +1,199 @@
+"""The linker: on the real text every provision links to exactly what it names; on tiny gazetteers, each rule."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.gazetteer import load_gazetteer
+from graph.link import Matcher, link_document
+from graph.parse import parse_text
+
+# What each provision of the real text names, read off the text by hand (kind -> entity ids).
+# Composite names count: 嘉昆太 names 嘉定, 昆山 and 太仓; 沪乍杭 names 上海, 乍浦 and 杭州; a project or
+# institution whose name contains a place name ('芜湖数据中心集群') names that place as well.
+EXPECTED = {
+    "preamble": {"document": {"hongqiao-hub-master-plan-2021"},
+                 "institution": {"cpc-20th-national-congress", "cpc-central-committee", "state-council"},
+                 "region": {"hongqiao-cbd", "hongqiao-hub", "north-expansion-belt", "south-expansion-belt",
+                            "yangtze-river-delta"}},
+    "section 1": {"region": {"hongqiao-cbd"}},
+    "section 2": {"region": {"hongqiao-cbd", "jiaxing", "north-expansion-belt", "south-expansion-belt", "suzhou",
+                             "yangtze-river-delta"}},
+    "section 3": {"region": {"hefei", "hongqiao-hub", "wuhu", "yangtze-river-delta"}},
+    "measure 1": {"instrument": {"high-standard-rules-alignment", "pilot"},
+                  "region": {"hongqiao-cbd", "silk-road-ecommerce-pilot-zone"}},
+    "measure 2": {"institution": {"chambers-and-associations", "functional-institutions", "global-digital-trade-port",
+                                  "international-economic-trade-organisations", "trade-promotion-agencies"},
+                  "instrument": {"investment-promotion", "trade-in-services-development"},
+                  "region": {"hongqiao-cbd"}},
+    "measure 3": {"institution": {"multinational-companies"}, "instrument": {"cash-pool", "pilot"},
+                  "region": {"hongqiao-cbd"}},
+    "measure 4": {"institution": {"private-medical-institutions"},
+                  "instrument": {"large-medical-equipment-licensing"}, "region": {"hongqiao-cbd"}},
+    "measure 5": {"document": {"urgent-clinical-drug-import-plan-2022"}, "institution": {"medical-institutions"},
+                  "instrument": {"urgent-drug-temporary-import"}, "region": {"hongqiao-cbd"}},
+    "measure 6": {"institution": {"state-key-laboratories"}, "instrument": {"collaborative-innovation"},
+                  "region": {"hongqiao-cbd", "north-expansion-belt", "south-expansion-belt"}},
+    "measure 7": {"document": {"high-tech-enterprise-recognition-measures-2016"},
+                  "institution": {"high-tech-enterprises"}, "instrument": {"mutual-recognition"},
+                  "region": {"hongqiao-hub"}},
+    "measure 8": {"instrument": {"collaborative-innovation", "icv-road-testing", "mutual-recognition", "pilot"},
+                  "region": {"hongqiao-cbd", "hongqiao-hub", "jiading", "jiading-kunshan-taicang-circle", "kunshan",
+                             "taicang", "xiangcheng"}},
+    "measure 9": {"instrument": {"international-talent-reform-pilot", "policy-replication"},
+                  "region": {"hongqiao-cbd", "hongqiao-hub"}},
+    "measure 10": {"instrument": {"talent-attraction", "visa-facilitation"}, "region": {"hongqiao-hub"}},
+    "measure 11": {"institution": {"international-professional-organisations"},
+                   "instrument": {"professional-qualification-recognition"}, "region": {"hongqiao-hub"}},
+    "measure 12": {"instrument": {"digital-rmb-pilot"}, "region": {"shanghai", "suzhou"}},
+    "measure 13": {"instrument": {"comprehensive-bonded-zone-policy", "pilot"},
+                   "region": {"hongqiao-cbd", "hongqiao-hub", "jiaxing-comprehensive-bonded-zone", "shanghai"}},
+    "measure 14": {"institution": {"china-singapore-internationalisation-corridor", "sino-german-taicang-industrial-base"},
+                   "instrument": {"international-industrial-cooperation"},
+                   "region": {"suzhou-industrial-park", "taicang"}},
+    "measure 15": {"instrument": {"data-channel-upgrade", "trade-in-services-development"},
+                   "project": {"fumaotong-data-line", "international-internet-data-channel"}},
+    "measure 16": {"instrument": {"medical-results-recognition"}, "region": {"hongqiao-hub"}},
+    "measure 17": {"instrument": {"air-service-improvement"},
+                   "project": {"hongqiao-airport", "intercity-air-shuttle", "jiaxing-air-intermodal-centre",
+                               "pudong-airport", "wuhu-air-cargo-hub"},
+                   "region": {"hongqiao-hub", "jiaxing", "pudong", "wuhu", "yangtze-river-delta"}},
+    "measure 18": {"instrument": {"multimodal-transport"},
+                   "project": {"china-europe-railway-express-hefei", "hongqiao-transport-hub",
+                               "taicang-ocean-container-transhipment-channel", "taicang-port"},
+                   "region": {"hefei", "taicang"}},
+    "measure 19": {"instrument": {"transport-infrastructure"},
+                   "project": {"jinshan-pinghu-suburban-railway", "nantong-suzhou-jiaxing-ningbo-railway",
+                               "shanghai-suzhou-nantong-railway-phase-2", "shanghai-zhapu-hangzhou-railway"},
+                   "region": {"hangzhou", "jiaxing", "jinshan", "nantong", "ningbo", "pinghu", "shanghai", "suzhou",
+                              "zhapu"}},
+    "measure 20": {"institution": {"ciie", "city-exhibition-centres", "foreign-affairs-liaison-offices",
+                                   "functional-institutions", "marketing-companies", "rd-centres"},
+                   "instrument": {"exhibition-matchmaking", "investment-promotion", "talent-attraction"},
+                   "region": {"anhui", "hongqiao-cbd", "jiangsu", "yangtze-river-delta", "zhejiang"}},
+    "measure 21": {"instrument": {"collaborative-innovation", "sci-tech-finance", "sci-tech-services"},
+                   "region": {"yangtze-river-delta"}},
+    "measure 22": {"institution": {"hefei-international-financial-back-office-base", "high-tech-enterprises",
+                                   "multinational-companies", "rd-centres"},
+                   "instrument": {"sci-tech-finance"}, "region": {"hefei"}},
+    "measure 23": {"institution": {"national-supercomputing-center-kunshan"},
+                   "instrument": {"computing-power-layout", "data-governance-rules", "pilot"},
+                   "project": {"wuhu-data-centre-cluster", "yrd-demonstration-zone-data-centre-cluster"},
+                   "region": {"kunshan", "wuhu", "yangtze-river-delta", "yrd-demonstration-zone"}},
+    "measure 24": {"institution": {"overseas-ip-dispute-expert-pool", "overseas-ip-dispute-guidance-agency"},
+                   "instrument": {"ip-protection", "ip-valuation"}},
+}
+
+
+@pytest.fixture(scope="module")
+def linked(document, gazetteer):
+    return link_document(document, Matcher(gazetteer))
+
+
+def _names(linked_provision) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for mention in linked_provision.mentions:
+        found.setdefault(mention.kind, set()).add(mention.entity_id)
+    return found
+
+
+def test_every_provision_links_exactly_what_the_text_names(linked):
+    from graph.link import provision_name
+
+    got = {provision_name(lp.provision): _names(lp) for lp in linked.provisions}
+    assert set(got) == set(EXPECTED)
+    for name, expected in EXPECTED.items():
+        for kind in sorted(set(expected) | set(got[name])):
+            missing = expected.get(kind, set()) - got[name].get(kind, set())
+            extra = got[name].get(kind, set()) - expected.get(kind, set())
+            assert not missing and not extra, f"{name} {kind}: missing {sorted(missing)}, unexpected {sorted(extra)}"
+
+
+def test_every_quote_is_the_text_at_its_offsets(linked, document):
+    for lp in linked.provisions:
+        for m in lp.mentions:
+            assert document.clean(m.start, m.end) == m.quote, f"{m.entity_id} at {m.start}: {m.quote!r}"
+            assert lp.provision.body.start <= m.start or lp.provision.heading.start <= m.start
+
+
+def test_composites_keep_their_own_quote(linked):
+    m8 = next(lp for lp in linked.provisions if lp.provision.key == "8" and lp.provision.kind == "measure")
+    via = {(m.entity_id, m.quote) for m in m8.mentions if m.via}
+    assert {("jiading", "嘉昆太"), ("kunshan", "嘉昆太"), ("taicang", "嘉昆太"),
+            ("hongqiao-cbd", "虹桥—昆山—相城")} <= via
+    m19 = next(lp for lp in linked.provisions if lp.provision.key == "19" and lp.provision.kind == "measure")
+    assert {m.entity_id for m in m19.mentions if m.quote == "沪乍杭"} == {"shanghai", "zhapu", "hangzhou"}
+
+
+def test_real_text_candidates_are_only_unmatched_names(linked):
+    texts = {c.text for c in linked.candidates}
+    assert "专用通道" in texts  # named elliptically, not curated
+    assert not any(c.rule == "place" for c in linked.candidates), "a curated place was reported as uncurated"
+
+
+# --- tiny gazetteers, one rule each ---------------------------------------------------------------
+
+TINY = {
+    "regions.yaml": """
+- {id: prc, type: Country, zh: 中华人民共和国, en: China, status: verified}
+- {id: jiangsu, type: ProvinceLevelRegion, zh: 江苏省, en: Jiangsu, aliases: [江苏], parent: prc, status: verified}
+- {id: suzhou, type: PrefectureLevelCity, zh: 苏州市, en: Suzhou, aliases: [苏州], parent: jiangsu, status: verified}
+- {id: sip, type: PolicyArea, zh: 苏州工业园区, en: SIP, parent: suzhou, status: verified}
+- {id: kunshan, type: CountyLevelCity, zh: 昆山市, en: Kunshan, aliases: [昆山], parent: suzhou, status: verified}
+- {id: taicang, type: CountyLevelCity, zh: 太仓市, en: Taicang, aliases: [太仓], parent: suzhou, status: verified}
+""",
+    "projects.yaml": """
+- {id: taicang-port, type: Port, zh: 太仓港区, en: Taicang Port, located_in: [taicang], status: verified}
+""",
+    "institutions.yaml": "[]\n",
+    "instruments.yaml": """
+- {id: supply, type: InstrumentType, zh: 供给型, en: Supply-side, top_of_scheme: true, definition_zh: 供给, definition_en: supply, status: unverified}
+- {id: pilot, type: PolicyInstrument, zh: 试点, en: Pilot, aliases: [先行先试], broader: [supply], definition_zh: 试点, definition_en: pilot, status: unverified}
+""",
+    "documents.yaml": "[]\n",
+    "composites.yaml": """
+- {form: 昆太, expands_to: [kunshan, taicang], status: verified}
+""",
+}
+
+
+@pytest.fixture
+def tiny_matcher(tmp_path):
+    for name, text in TINY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return Matcher(load_gazetteer(tmp_path))
+
+
+def _link(text: str, matcher):
+    doc = parse_text(f"关于某事的意见\n\n一、部分\n\n（一）{text}\n", "tiny.txt")
+    return link_document(doc, matcher)
+
+
+def test_longest_match_wins_inside_a_layer(tiny_matcher):
+    linked = _link("支持苏州工业园区发展。", tiny_matcher)
+    assert {m.entity_id for m in linked.provisions[-1].mentions} == {"sip"}
+
+
+def test_layers_overlap_and_composites_expand(tiny_matcher):
+    linked = _link("推进太仓港区与昆太先行先试。", tiny_matcher)
+    mentions = {(m.entity_id, m.quote) for m in linked.provisions[-1].mentions}
+    assert mentions == {("taicang-port", "太仓港区"), ("taicang", "太仓"), ("kunshan", "昆太"),
+                        ("taicang", "昆太"), ("pilot", "先行先试")}
+
+
+def test_instrument_types_are_not_linked(tiny_matcher):
+    linked = _link("坚持供给型政策。", tiny_matcher)
+    assert linked.provisions[-1].mentions == ()
+
+
+def test_uncurated_names_become_candidates(tiny_matcher):
+    linked = _link("支持湖州建设德清物流枢纽和宁波舟山港。", tiny_matcher)
+    found = {(c.text, c.rule) for c in linked.candidates}
+    assert ("湖州", "place") in found
+    assert ("湖州建设德清物流枢纽", "ending:枢纽") not in found  # the verb '建设' ends a name on its left
+    assert ("德清物流枢纽", "ending:枢纽") in found
+    assert ("宁波舟山港", "ending:港") in found
+    huzhou = next(c for c in linked.candidates if c.text == "湖州")
+    assert "330500000000" in huzhou.suggestion
+    assert linked.document.clean(huzhou.start, huzhou.end) == "湖州"
