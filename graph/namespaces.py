@@ -192,7 +192,7 @@ PREFIXES: dict[str, str] = {
 
 ENTITY_KINDS = ("region", "project", "institution", "instrument", "document")
 PROVISION_KINDS = ("preamble", "section", "measure")
-GRAPH_NAMES = ("ontology", "entities", "documents", "provenance", "inferred")
+GRAPH_NAMES = ("ontology", "entities", "documents", "provenance", "inferred", "dataset")
 
 _SLUG = re.compile(r"[a-z0-9-]+")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
