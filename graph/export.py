@@ -86,8 +86,15 @@ def ontology_turtle(ontology: Graph) -> bytes:
 
 def data_turtle(triples: Iterable[tuple[Node, Node, Node]], base: str = DEFAULT_BASE) -> bytes:
     """Sorted, deduplicated triples as Turtle (no blank nodes expected in data)."""
-    unique = sorted(set(triples), key=lambda t: (str(t[0]), str(t[1]), t[2].n3()))
-    return TurtleWriter(PREFIXES, base).write(unique).encode("utf-8")
+    unique = sorted(set(triples), key=_data_order)
+    return TurtleWriter(_turtle_prefixes(), base).write(unique).encode("utf-8")
+
+
+def _data_order(t: Triple) -> tuple[str, str, str]:
+    """Subject, predicate, then the object's N3 form; an IRI's is spelt here because URIRef.n3() checks the IRI
+    again, which was a third of the sorting time at 10^6 triples."""
+    o = t[2]
+    return str(t[0]), str(t[1]), f"<{o}>" if type(o) is URIRef else o.n3()
 
 
 def write_turtle(path: Path, ontology: Graph, triples: Iterable[tuple[Node, Node, Node]],

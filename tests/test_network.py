@@ -1,0 +1,133 @@
+"""graph/network.py and `hqkg network`: the region linkage network, its centrality, and its GraphML and CSV files."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import main
+from graph.network import EDGES_CSV, GRAPHML, NODES_CSV, export_network, region_network
+from graph.query import find_query, open_store, run
+from test_queries import MEASURE_CITIES, MEASURE_PROVINCES
+
+HQR = "https://w3id.org/hongqiao-kg/id/region/"
+SH, JS, ZJ, AH = HQR + "shanghai", HQR + "jiangsu", HQR + "zhejiang", HQR + "anhui"
+SZ, JX, HZ, NB, NT, HF, WH = (HQR + name for name in ("suzhou", "jiaxing", "hangzhou", "ningbo", "nantong", "hefei",
+                                                       "wuhu"))
+
+
+@pytest.fixture(scope="module")
+def graph_file(built) -> Path:
+    return built.staging / "graph.ttl"
+
+
+@pytest.fixture(scope="module")
+def store(graph_file):
+    return open_store(graph_file)
+
+
+@pytest.fixture(scope="module")
+def networks(store) -> dict[str | None, nx.Graph]:
+    return {level: region_network(store, level) for level in (None, "province", "prefecture", "county")}
+
+
+def test_province_network_is_the_four_provinces(networks):
+    graph = networks["province"]
+    assert set(graph.nodes) == {SH, JS, ZJ, AH}
+    assert graph.number_of_edges() == 6  # every measure reaching Anhui reaches another province too
+    # Measures that reach both ends, plus the projects that do (沪苏通铁路二期 and the demonstration zone's data
+    # centres for Shanghai–Jiangsu; 沪乍杭, 金山至平湖 and the data centres for Shanghai–Zhejiang; …).
+    assert graph.edges[SH, JS]["weight"] == 15 + 2 and graph.edges[SH, ZJ]["weight"] == 13 + 3
+    assert graph.edges[JS, ZJ]["weight"] == 13 + 2 and graph.edges[AH, ZJ]["weight"] == 4
+    assert graph.edges[AH, SH]["measures"] == "17, 18, 20, 21, 23" and graph.edges[AH, SH]["projects"] == ""
+    counts = {p: sum(1 for ps in MEASURE_PROVINCES.values() if zh in ps)
+              for p, zh in ((SH, "上海市"), (JS, "江苏省"), (ZJ, "浙江省"), (AH, "安徽省"))}
+    assert {n: graph.nodes[n]["measures"] for n in graph} == counts == {SH: 20, JS: 16, ZJ: 13, AH: 6}
+    assert all(graph.nodes[n]["degree"] == 3 and graph.nodes[n]["betweenness"] == 0 for n in graph)
+
+
+def test_city_network_and_its_centrality(networks):
+    graph = networks["prefecture"]
+    assert set(graph.nodes) == {SH, SZ, JX, HZ, NB, NT, HF, WH}
+    assert graph.number_of_edges() == 20
+    assert graph.edges[NT, NB]["measures"] == "19" and graph.edges[NT, NB]["projects"] == "通苏嘉甬铁路"
+    assert graph.edges[SH, SZ]["measure_count"] == sum(1 for cs in MEASURE_CITIES.values() if {"上海市", "苏州市"} <= cs)
+    assert dict(graph.degree) == {SH: 7, SZ: 7, JX: 6, HZ: 5, NB: 5, NT: 5, WH: 3, HF: 2}
+    # Measure 19 joins 上海, 苏州, 嘉兴, 杭州, 宁波 and 南通 in a clique; 芜湖 hangs on 上海/苏州/嘉兴 and 合肥 on
+    # 上海/苏州, so only they carry shortest paths: 上海 and 苏州 3.5 each, 嘉兴 1, over (8-1)(8-2)/2 = 21 pairs.
+    betweenness = {n: graph.nodes[n]["betweenness"] for n in graph}
+    assert betweenness == {SH: round(3.5 / 21, 6), SZ: round(3.5 / 21, 6), JX: round(1 / 21, 6),
+                           HZ: 0, NB: 0, NT: 0, WH: 0, HF: 0}
+    assert graph.nodes[SH]["weighted_degree"] == sum(d["weight"] for _, _, d in graph.edges(SH, data=True))
+
+
+def test_node_attributes(networks):
+    nodes = networks[None].nodes
+    assert nodes[SH]["zh"] == "上海市" and nodes[SH]["en"] == "Shanghai"
+    assert nodes[SH]["class"] == "ProvinceLevelRegion" and nodes[SH]["level"] == "province"
+    assert 121.3 < nodes[SH]["lon"] < 121.6 and 31.1 < nodes[SH]["lat"] < 31.4
+    assert nodes[HQR + "zhapu"]["level"] == "town" and "lon" not in nodes[HQR + "wanzhi"]  # no curated point
+    assert nodes[HQR + "kunshan"]["class"] == "CountyLevelCity"
+
+
+def test_all_levels_leave_out_nested_pairs(networks):
+    graph = networks[None]
+    assert graph.number_of_nodes() == 34  # 4 provinces, 7 more cities, 22 county-level units, 乍浦镇
+    assert not graph.has_edge(SH, HQR + "minhang") and not graph.has_edge(SZ, HQR + "kunshan")
+    assert not graph.has_edge(JS, SZ) and not graph.has_edge(HQR + "pinghu", HQR + "zhapu")
+    assert "8" in graph.edges[SH, HQR + "kunshan"]["measures"].split(", ")  # 嘉昆太 and the hub
+
+
+@pytest.mark.parametrize("level", ["province", "prefecture", "county"])
+def test_edges_are_the_region_pairs_query(store, networks, level):
+    pairs = run(find_query("region-pairs"), store, {"level": level})
+    expected = {frozenset((str(a), str(b))): (str(ms), str(ps)) for a, b, ms, ps in
+                zip(pairs.column("region_a"), pairs.column("region_b"), pairs.column("measure_list"),
+                    pairs.column("project_list"))}
+    graph = networks[level]
+    got = {frozenset((graph.nodes[a]["zh"], graph.nodes[b]["zh"])): (d["measures"], d["projects"])
+           for a, b, d in graph.edges(data=True)}
+    assert got == expected
+
+
+def test_graphml_and_csv_read_back(networks, tmp_path):
+    graph = networks[None]
+    files = export_network(graph, tmp_path)
+    assert [f.name for f in files] == [GRAPHML, NODES_CSV, EDGES_CSV]
+    again = nx.read_graphml(tmp_path / GRAPHML)
+    assert set(again.nodes) == set(graph.nodes) and again.number_of_edges() == graph.number_of_edges()
+    assert again.nodes[SH]["zh"] == "上海市" and again.nodes[SH]["measures"] == 20
+    assert again.nodes[SH]["lon"] == graph.nodes[SH]["lon"]
+    assert again.edges[SH, HQR + "kunshan"]["measures"] == graph.edges[SH, HQR + "kunshan"]["measures"]
+    with open(tmp_path / NODES_CSV, encoding="utf-8", newline="") as f:
+        nodes = list(csv.DictReader(f))
+    with open(tmp_path / EDGES_CSV, encoding="utf-8", newline="") as f:
+        edges = list(csv.DictReader(f))
+    assert len(nodes) == graph.number_of_nodes() and len(edges) == graph.number_of_edges()
+    wanzhi = next(row for row in nodes if row["iri"] == HQR + "wanzhi")
+    assert wanzhi["lon"] == "" and wanzhi["zh"] == "湾沚区"
+    assert not list(tmp_path.glob(".*")), "no temporary file is left behind"
+
+
+def test_the_build_writes_the_same_network(built, networks, tmp_path):
+    export_network(networks[None], tmp_path)
+    for name in (GRAPHML, NODES_CSV, EDGES_CSV):
+        assert (built.staging / "network" / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_unknown_level_is_refused(store):
+    with pytest.raises(ValueError, match="unknown level 'city'"):
+        region_network(store, "city")
+
+
+def test_cli_network(graph_file, tmp_path):
+    result = CliRunner().invoke(main, ["network", "--graph", str(graph_file), "--out", str(tmp_path / "net"),
+                                       "--level", "prefecture"])
+    assert result.exit_code == 0, result.output
+    assert "8 regions, 20 links" in result.stdout
+    assert nx.read_graphml(tmp_path / "net" / GRAPHML).number_of_nodes() == 8
+    missing = CliRunner().invoke(main, ["network", "--graph", str(tmp_path / "none.ttl")])
+    assert missing.exit_code == 1 and "graph file not found" in missing.stderr

@@ -1,0 +1,505 @@
+"""Every queries/*.rq, found by glob, answered on the real build and compared with the answer worked out by hand.
+
+The expected answers below come from reading the policy text (data/sources/) and the curated entities
+(data/entities/*.yaml), not from running the queries. A question without an expected answer here fails
+`test_every_question_has_an_expected_answer`, so a new query is tested the day it is added. Every query is also
+answered by rdflib's own engine, which must agree with Oxigraph. Every `*-violation.rq` check must return no rows
+on the real build and must catch its broken fixture in tests/data/violations/.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from graph.query import QUERIES_DIR, Result, find_query, open_rdflib, open_store, run
+from graph.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology" / "hongqiao.ttl"
+VIOLATIONS = Path(__file__).resolve().parent / "data" / "violations"
+SOURCE = ROOT / "data" / "sources" / "hongqiao-open-hub-measures-2023.txt"
+HQR = "https://w3id.org/hongqiao-kg/id/"
+
+QUERY_FILES = sorted(QUERIES_DIR.glob("*.rq"))
+QUESTIONS = [p for p in QUERY_FILES if not p.stem.endswith("-violation")]
+CHECKS = [p for p in QUERY_FILES if p.stem.endswith("-violation")]
+
+
+@pytest.fixture(scope="module")
+def graph_file(built) -> Path:
+    return built.staging / "graph.ttl"
+
+
+@pytest.fixture(scope="module")
+def store(graph_file) -> Store:
+    return open_store(graph_file)
+
+
+@pytest.fixture(scope="module")
+def rdflib_graph(graph_file):
+    return open_rdflib(graph_file)
+
+
+# --- the answers, worked out by hand --------------------------------------------------------------------------
+
+SH, JS, ZJ, AH = "上海市", "江苏省", "浙江省", "安徽省"
+HUB = {SH, JS, ZJ}  # 虹桥国际开放枢纽: members in 上海 (长宁…), 苏州 (昆山…) and 嘉兴 (南湖…); none in 安徽
+CORE = {SH}  # 虹桥商务区 (虹桥国际中央商务区): parent 上海市
+# Province-level regions each measure reaches (measure-provinces). Measures 15 and 24 name no place.
+MEASURE_PROVINCES: dict[int, set[str]] = {
+    1: CORE, 2: CORE, 3: CORE, 4: CORE, 5: CORE,  # 支持虹桥商务区…
+    6: HUB,  # 虹桥商务区和北向、南向拓展带: the belts' members lie in 上海, 苏州 (江苏) and 嘉兴 (浙江)
+    7: HUB, 9: HUB, 10: HUB, 11: HUB, 16: HUB,  # 虹桥国际开放枢纽区域内 / 全域
+    8: HUB,  # 虹桥国际开放枢纽区域内…虹桥—昆山—相城、嘉昆太协同创新圈
+    12: {SH, JS},  # 支持上海、苏州联动开展数字人民币试点
+    13: HUB,  # 上海…嘉兴综合保税区…虹桥国际开放枢纽内综合保税区
+    14: {JS},  # 太仓…苏州工业园区
+    17: {SH, JS, ZJ, AH},  # 长三角…浦东国际机场…嘉兴航空联运中心…芜湖航空货运枢纽
+    18: {SH, JS, AH},  # 太仓港区…虹桥综合交通枢纽功能拓展区…合肥…中欧班列
+    19: {SH, JS, ZJ},  # 沪乍杭铁路、沪苏通铁路二期、通苏嘉甬铁路、金山至平湖市域铁路
+    20: {SH, JS, ZJ, AH},  # 虹桥商务区为长三角地区…在江苏、浙江、安徽举办
+    21: {SH, JS, ZJ, AH},  # 为长三角科技协同创新提供专业化服务 (长三角 = the four provinces)
+    22: {AH},  # 合肥国际金融后台服务基地
+    23: {SH, JS, ZJ, AH},  # 长三角生态绿色一体化示范区 (青浦, 吴江, 嘉善)…芜湖…昆山
+}
+SZ, JX, HZ, NB, NT, HF, WH = "苏州市", "嘉兴市", "杭州市", "宁波市", "南通市", "合肥市", "芜湖市"
+# Cities each measure reaches (上海市, a municipality, counts as a city). From the same reading.
+MEASURE_CITIES: dict[int, set[str]] = {
+    1: {SH}, 2: {SH}, 3: {SH}, 4: {SH}, 5: {SH},
+    6: {SH, SZ, JX}, 7: {SH, SZ, JX}, 8: {SH, SZ, JX}, 9: {SH, SZ, JX}, 10: {SH, SZ, JX}, 11: {SH, SZ, JX},
+    12: {SH, SZ}, 13: {SH, SZ, JX}, 14: {SZ}, 16: {SH, SZ, JX},
+    17: {SH, SZ, JX, WH},  # the hub, 浦东, 嘉兴 and 芜湖; 长三角's members are provinces (上海 among them)
+    18: {SH, SZ, HF},
+    19: {SH, SZ, JX, HZ, NB, NT},  # 沪乍杭 (乍浦 is in 平湖, 嘉兴), 沪苏通, 通苏嘉甬 (甬 = 宁波), 金山至平湖
+    20: {SH}, 21: {SH}, 22: {HF},
+    23: {SH, SZ, JX, WH},  # the demonstration zone's 青浦, 吴江, 嘉善; 芜湖; 昆山
+}
+DEMO_CLUSTER = "长三角生态绿色一体化示范区数据中心集群"  # in 青浦, 吴江 and 嘉善
+# Regions each project reaches, at province and at city level (data/entities/projects.yaml).
+PROJECT_PROVINCES = {"沪乍杭铁路": {SH, ZJ}, "沪苏通铁路二期": {SH, JS}, "通苏嘉甬铁路": {JS, ZJ},
+                     "金山至平湖市域铁路": {SH, ZJ}, DEMO_CLUSTER: {SH, JS, ZJ}}
+PROJECT_CITIES = {"沪乍杭铁路": {SH, JX, HZ}, "沪苏通铁路二期": {SH, SZ}, "通苏嘉甬铁路": {NT, SZ, JX, NB},
+                  "金山至平湖市域铁路": {SH, JX}, DEMO_CLUSTER: {SH, SZ, JX}}
+
+# Concrete instruments each measure uses (the signal words are in the text; instruments.yaml).
+INSTRUMENTS: dict[int, set[str]] = {
+    1: {"试点", "对接国际高标准经贸规则"}, 2: {"服务贸易发展", "招商引资"}, 3: {"试点", "本外币一体化资金池"},
+    4: {"甲类大型医用设备配置许可"}, 5: {"临床急需药品临时进口"}, 6: {"科技协同创新"}, 7: {"互认"},
+    8: {"试点", "互认", "智能网联汽车道路测试", "科技协同创新"}, 9: {"复制推广", "国际人才管理改革试点"},
+    10: {"签证及工作居留便利", "人才引进"}, 11: {"国际职业资格证书认可清单制度"}, 12: {"数字人民币试点"},
+    13: {"试点", "综合保税区"}, 14: {"国际产业合作"}, 15: {"服务贸易发展", "数据通道扩容升级"},
+    16: {"医学检查检验结果互认"}, 17: {"航空服务提升"}, 18: {"多式联运"}, 19: {"交通基础设施建设"},
+    20: {"人才引进", "招商引资", "展会推介"}, 21: {"科研服务体系", "科技金融", "科技协同创新"}, 22: {"科技金融"},
+    23: {"试点", "数据基础制度", "算力布局优化"}, 24: {"知识产权公允市场价格评估体系", "知识产权保护"},
+}
+SUPPLY, ENV, DEMAND = "供给型政策工具", "环境型政策工具", "需求型政策工具"
+# Top types each concrete instrument reaches through its `broader` sub-types (instruments.yaml).
+TYPES: dict[str, set[str]] = {
+    "试点": {DEMAND}, "复制推广": {DEMAND}, "对接国际高标准经贸规则": {ENV, DEMAND}, "招商引资": {ENV},
+    "展会推介": {DEMAND}, "服务贸易发展": {DEMAND}, "本外币一体化资金池": {ENV}, "甲类大型医用设备配置许可": {ENV},
+    "临床急需药品临时进口": {ENV, DEMAND}, "科技协同创新": {SUPPLY}, "互认": {ENV},
+    "智能网联汽车道路测试": {DEMAND, SUPPLY}, "国际人才管理改革试点": {SUPPLY, DEMAND}, "人才引进": {SUPPLY},
+    "签证及工作居留便利": {SUPPLY, DEMAND}, "国际职业资格证书认可清单制度": {SUPPLY, ENV},
+    "数字人民币试点": {ENV, DEMAND}, "综合保税区": {ENV, DEMAND}, "国际产业合作": {DEMAND},
+    "数据通道扩容升级": {SUPPLY}, "医学检查检验结果互认": {SUPPLY, ENV}, "航空服务提升": {SUPPLY},
+    "多式联运": {SUPPLY}, "交通基础设施建设": {SUPPLY}, "科研服务体系": {SUPPLY}, "科技金融": {ENV},
+    "算力布局优化": {SUPPLY}, "数据基础制度": {ENV}, "知识产权保护": {ENV}, "知识产权公允市场价格评估体系": {SUPPLY, ENV},
+}
+SECTIONS = {1: ("强化虹桥商务区核心功能", range(1, 6)), 2: ("促进“一核两带”融合发展", range(6, 17)),
+            3: ("引领长三角更高质量一体化发展", range(17, 25))}
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    name: str
+    params: dict[str, str]
+    check: Callable[[Result], None]
+    label: str = field(default="")
+
+
+CASES: list[Case] = []
+
+
+def expect(query: str, /, **params: str):
+    """Register the hand-worked answer of `query` (with `params`)."""
+    def register(check: Callable[[Result], None]) -> Callable[[Result], None]:
+        CASES.append(Case(query, params, check, f"{query}[{','.join(params.values())}]" if params else query))
+        return check
+    return register
+
+
+def values(result: Result, *columns: str) -> list[tuple]:
+    """Rows as Python values (str or int) for the named columns."""
+    picked = []
+    for record in result.records():
+        row = []
+        for column in columns:
+            term = record[column]
+            row.append(None if term is None else term.toPython() if hasattr(term, "toPython") else str(term))
+        picked.append(tuple(str(v) if isinstance(v, URIRef) else v for v in row))
+    return picked
+
+
+def split(text: str) -> list[str]:
+    return [part for part in str(text).split(", ") if part]
+
+
+def pairs_from(reach: dict, projects: dict | None = None) -> dict[frozenset, tuple[set, set]]:
+    """{pair of names: (measures, projects)} tying both names of the pair."""
+    found: dict[frozenset, tuple[set, set]] = {}
+    for measure, names in reach.items():
+        for a, b in combinations(sorted(names), 2):
+            found.setdefault(frozenset((a, b)), (set(), set()))[0].add(measure)
+    for project, names in (projects or {}).items():
+        for a, b in combinations(sorted(names), 2):
+            found.setdefault(frozenset((a, b)), (set(), set()))[1].add(project)
+    return found
+
+
+def source_text() -> str:
+    return SOURCE.read_text(encoding="utf-8")
+
+
+def at_offset(start: int, quote: str) -> bool:
+    """Is `quote` in the source at `start`, PDF line breaks and spaces aside?"""
+    window = re.sub(r"\s", "", source_text()[start:start + len(quote) + 20])
+    return window.startswith(quote)
+
+
+# --- questions ---------------------------------------------------------------------------------------------------
+
+@expect("measure-provinces")
+def _(result: Result) -> None:
+    got: dict[int, set[str]] = {}
+    for measure, province in values(result, "measure", "province"):
+        got.setdefault(measure, set()).add(province)
+    assert got == MEASURE_PROVINCES
+    via = {(m, p): (v, split(t)) for m, p, v, t in values(result, "measure", "province", "via", "through")}
+    assert via[(12, SH)] == ("direct", ["上海市"])  # 支持上海、苏州…
+    assert via[(12, JS)] == ("sub-region", ["苏州市"])
+    assert via[(18, SH)] == ("project", ["虹桥综合交通枢纽"])  # the only tie of measure 18 to Shanghai
+    assert set(via[(19, ZJ)][1]) >= {"沪乍杭铁路", "通苏嘉甬铁路", "金山至平湖市域铁路", "乍浦镇", "宁波市"}
+    assert "institution" in via[(22, AH)][0] and "合肥国际金融后台服务基地" in via[(22, AH)][1]
+    assert [m for m, _ in values(result, "measure", "province")] == sorted(m for m, _ in values(result, "measure", "province"))
+
+
+@expect("multi-province-measures")
+def _(result: Result) -> None:
+    expected = {m: provinces for m, provinces in MEASURE_PROVINCES.items() if len(provinces) >= 2}
+    got = {m: (n, set(split(names))) for m, n, names in values(result, "measure", "provinces", "province_list")}
+    assert got == {m: (len(p), p) for m, p in expected.items()}
+    assert sorted(got) == [6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 23]
+
+
+@expect("province-measure-counts")
+def _(result: Result) -> None:
+    got = {p: (n, [int(x) for x in split(ms)]) for p, n, ms in values(result, "province", "measures", "measure_list")}
+    inverted = {p: sorted(m for m, ps in MEASURE_PROVINCES.items() if p in ps) for p in (SH, JS, ZJ, AH)}
+    assert got == {p: (len(ms), ms) for p, ms in inverted.items()}
+    assert [p for p, *_ in values(result, "province")] == [SH, JS, ZJ, AH]  # 20, 16, 13 and 6 measures
+
+
+def _check_pairs(result: Result, reach: dict, projects: dict) -> None:
+    expected = pairs_from(reach, projects)
+    got = {}
+    for a, b, nm, ms, np_, ps in values(result, "region_a", "region_b", "measures", "measure_list", "projects",
+                                         "project_list"):
+        assert nm == len(split(ms)) and np_ == len(split(ps))
+        assert [int(x) for x in split(ms)] == sorted(int(x) for x in split(ms)), "measure_list is sorted"
+        got[frozenset((a, b))] = ({int(x) for x in split(ms)}, set(split(ps)))
+    assert got == expected
+
+
+@expect("region-pairs", level="province")
+def _(result: Result) -> None:
+    _check_pairs(result, MEASURE_PROVINCES, PROJECT_PROVINCES)
+    assert len(result.rows) == 6  # every pair of the four provinces
+    assert values(result, "region_a", "region_b", "measures")[0] == (JS, SH, 15)  # the strongest pair
+
+
+@expect("region-pairs", level="prefecture")
+def _(result: Result) -> None:
+    _check_pairs(result, MEASURE_CITIES, PROJECT_CITIES)
+    assert len(result.rows) == 20
+
+
+@expect("region-pairs", level="county")
+def _(result: Result) -> None:
+    got = {frozenset((a, b)): (set(map(int, split(ms))), set(split(ps)))
+           for a, b, ms, ps in values(result, "region_a", "region_b", "measure_list", "project_list")}
+    # 沪苏通铁路二期 runs 太仓 – 嘉定 – 浦东 – 奉贤; measure 8 names 嘉昆太 (嘉定, 昆山, 太仓).
+    assert "沪苏通铁路二期" in got[frozenset(("嘉定区", "太仓市"))][1]
+    assert {8, 19} <= got[frozenset(("嘉定区", "太仓市"))][0]
+    assert got[frozenset(("金山区", "平湖市"))][1] == {"金山至平湖市域铁路"}
+    assert frozenset(("昆山市", "相城区")) in got  # 虹桥—昆山—相城 (measure 8)
+    assert all(level == "county" for (level,) in values(result, "level"))
+    assert not any(name in pair for pair in got for name in ("上海市", "苏州市", "江苏省", "乍浦镇"))
+
+
+@expect("measure-regions")
+def _(result: Result) -> None:
+    by_level: dict[str, dict[int, set[str]]] = {}
+    for measure, level, region in values(result, "measure", "level", "region_zh"):
+        by_level.setdefault(level, {}).setdefault(measure, set()).add(region)
+    assert by_level["province"] == MEASURE_PROVINCES
+    assert by_level["prefecture"] == MEASURE_CITIES
+    assert by_level["county"][19] == {"金山区", "平湖市", "海盐县", "太仓市", "嘉定区", "浦东新区", "奉贤区"}
+    assert by_level["county"][14] == {"太仓市"}  # 苏州工业园区 is a policy area, not a county
+    assert 12 not in by_level["county"]  # 上海 and 苏州 are named whole
+    assert by_level["town"] == {19: {"乍浦镇"}}  # 沪乍杭 (乍 = 乍浦)
+
+
+@expect("project-regions")
+def _(result: Result) -> None:
+    reach: dict[str, dict[str, set[str]]] = {}
+    for project, level, region in values(result, "project_zh", "level", "region_zh"):
+        reach.setdefault(project, {}).setdefault(level, set()).add(region)
+    for project, provinces in PROJECT_PROVINCES.items():
+        assert reach[project]["province"] == provinces
+        assert reach[project]["prefecture"] == PROJECT_CITIES[project]
+    assert reach["沪苏通铁路二期"]["county"] == {"太仓市", "嘉定区", "浦东新区", "奉贤区"}
+    assert reach["中欧班列"] == {"province": {AH}, "prefecture": {HF}}
+    assert reach["虹桥综合交通枢纽"]["county"] == {"长宁区", "闵行区", "青浦区", "嘉定区"}  # via 虹桥商务区
+    # No location is curated for these, so they reach nothing.
+    assert not {"浦东国际机场", "城际空中快线", "国际互联网数据专用通道", "“服贸通”数据专线"} & set(reach)
+    assert len(reach) == 13
+
+
+@expect("regions")
+def _(result: Result) -> None:
+    rows = {iri: (zh, level, parent, wkt) for iri, zh, level, parent, wkt
+            in values(result, "region", "zh", "level", "parent", "wkt")}
+    levels: dict[str, int] = {}
+    for _, level, _, _ in rows.values():
+        levels[level] = levels.get(level, 0) + 1
+    # regions.yaml: 中国; 沪苏浙皖; 7 cities; 8 + 4 + 6 + 4 county-level units; 乍浦镇; 10 policy areas.
+    assert levels == {"country": 1, "province": 4, "prefecture": 7, "county": 22, "town": 1, "area": 10}
+    kunshan = rows[HQR + "region/kunshan"]
+    assert kunshan[:3] == ("昆山市", "county", HQR + "region/suzhou")
+    lon, lat = map(float, re.fullmatch(r"POINT\(([-0-9.]+) ([-0-9.]+)\)", kunshan[3]).groups())
+    assert 120.5 < lon < 121.5 and 31.0 < lat < 31.7  # 昆山 lies between 苏州 and 上海
+    assert rows[HQR + "region/wanzhi"][3] is None  # cpca's table lacks 湾沚区, so no point
+    assert rows[HQR + "region/prc"][2] is None
+
+
+RAILWAYS = {"沪乍杭铁路": {"上海市", "乍浦镇", "嘉兴市", "杭州市"}, "沪苏通铁路二期": {"太仓市", "嘉定区", "浦东新区", "奉贤区"},
+            "通苏嘉甬铁路": {"南通市", "苏州市", "嘉兴市", "宁波市"}, "金山至平湖市域铁路": {"金山区", "平湖市", "乍浦镇", "海盐县"}}
+
+
+@expect("project-links")
+def _(result: Result) -> None:
+    got = {(p, frozenset((a, b))): ms for p, a, b, ms in values(result, "project", "region_a", "region_b", "measures")}
+    expected = {(p, frozenset(pair)): "19" for p, stops in RAILWAYS.items() for pair in combinations(stops, 2)}
+    assert got == expected  # 中欧班列 connects only 合肥, so it links no pair
+
+
+@expect("projects-between", **{"from": "南通", "to": "宁波"})
+def _(result: Result) -> None:
+    assert values(result, "project", "measures") == [("通苏嘉甬铁路", "19")]
+
+
+@expect("projects-between", **{"from": "Shanghai", "to": "浙江"})
+def _(result: Result) -> None:
+    assert {p for (p,) in values(result, "project")} == {"沪乍杭铁路", "金山至平湖市域铁路", DEMO_CLUSTER}
+
+
+SUZHOU_PROFILE = {  # (provision, thing): 苏州市, 昆山, 太仓, 相城, 吴江, 苏州工业园区 and what lies there
+    ("Section 2", "苏州市"),  # 支持苏州、嘉兴打造长三角城市群重要节点城市
+    ("Measure 8", "昆山市"), ("Measure 8", "相城区"), ("Measure 8", "太仓市"),  # 虹桥—昆山—相城、嘉昆太
+    ("Measure 12", "苏州市"),
+    ("Measure 14", "太仓市"), ("Measure 14", "中德（太仓）产业合作发展基地"), ("Measure 14", "苏州工业园区"),
+    ("Measure 14", "中新“国际化走廊”"),
+    ("Measure 18", "太仓市"), ("Measure 18", "太仓港区"), ("Measure 18", "远洋集装箱中转通道"),
+    ("Measure 19", "苏州市"), ("Measure 19", "沪苏通铁路二期"), ("Measure 19", "通苏嘉甬铁路"),
+    ("Measure 23", "昆山市"), ("Measure 23", "国家超级计算昆山中心"), ("Measure 23", DEMO_CLUSTER),  # 吴江
+}
+
+
+@expect("region-profile", name="苏州")
+def _(result: Result) -> None:
+    rows = values(result, "provision", "thing", "kind", "inside", "quote", "start")
+    assert {(p, t) for p, t, *_ in rows} == SUZHOU_PROFILE
+    assert {inside for *_, inside, _, _ in rows} == {"苏州市", "昆山市", "太仓市", "相城区", "吴江区", "苏州工业园区"}
+    assert ("Measure 19", "苏州市", "region", "苏州市", "通苏嘉甬") in [r[:5] for r in rows]
+    assert all(at_offset(start, quote) for *_, quote, start in rows)
+    assert [r[5] for r in rows] == sorted(r[5] for r in rows), "rows follow the text"
+
+
+@expect("region-profile", name="kunshan")
+def _(result: Result) -> None:
+    assert {(p, t) for p, t in values(result, "provision", "thing")} == {
+        ("Measure 8", "昆山市"), ("Measure 23", "昆山市"), ("Measure 23", "国家超级计算昆山中心")}
+    assert sorted(q for (q,) in values(result, "quote")) == sorted(["虹桥—昆山—相城", "昆山", "嘉昆太", "昆山",
+                                                                     "国家超级计算昆山中心"])
+
+
+@expect("instrument-section-matrix")
+def _(result: Result) -> None:
+    expected = {}
+    for section, (title, measures) in SECTIONS.items():
+        for top in (SUPPLY, ENV, DEMAND):
+            uses = [(m, i) for m in measures for i in INSTRUMENTS.get(m, ()) if top in TYPES[i]]
+            expected[(top, section)] = (title, len(uses), len({m for m, _ in uses}))
+    got = {(t, s): (title, u, n) for t, s, title, u, n in values(result, "type", "section", "title", "uses", "measures")}
+    assert got == expected
+    assert got[(SUPPLY, 1)][1:] == (0, 0) and got[(DEMAND, 2)][1:] == (10, 7)  # two cells read off by hand
+
+
+@expect("measures-using-instrument", instrument="互认")
+def _(result: Result) -> None:
+    assert values(result, "measure", "used", "quote") == [(7, "互认", "互认"), (8, "互认", "互认互通")]
+    assert all(at_offset(start, quote) for quote, start in values(result, "quote", "start"))
+
+
+@expect("measures-using-instrument", instrument="Mutual Recognition")
+def _(result: Result) -> None:
+    assert values(result, "measure", "used") == [(7, "互认"), (8, "互认")]
+
+
+@expect("measures-using-instrument", instrument="法规管制")
+def _(result: Result) -> None:
+    regulation = {"对接国际高标准经贸规则", "甲类大型医用设备配置许可", "临床急需药品临时进口", "互认", "国际职业资格证书认可清单制度",
+                  "医学检查检验结果互认", "数据基础制度", "知识产权保护"}  # broader: regulation
+    expected = {(m, i) for m, used in INSTRUMENTS.items() for i in used if i in regulation}
+    assert {(m, i) for m, i in values(result, "measure", "used")} == expected
+
+
+INSTITUTIONS = {
+    2: {"贸易促进机构", "商会协会", "国际经贸组织", "功能性机构", "全球数字贸易港"}, 3: {"跨国公司"}, 4: {"社会办医疗机构"},
+    5: {"医疗机构"}, 6: {"全国重点实验室"}, 7: {"高新技术企业"}, 11: {"国际专业组织"},
+    14: {"中德（太仓）产业合作发展基地", "中新“国际化走廊”"},
+    20: {"城市展示中心", "研发中心", "营销公司", "外事联络处", "功能性机构", "中国国际进口博览会"},
+    22: {"跨国公司", "高新技术企业", "研发中心", "合肥国际金融后台服务基地"}, 23: {"国家超级计算昆山中心"},
+    24: {"国家海外知识产权纠纷应对指导机构", "海外知识产权纠纷指导专家库"},
+}
+
+
+@expect("measure-institutions")
+def _(result: Result) -> None:
+    got: dict[int, set[str]] = {}
+    for measure, name in values(result, "measure", "institution"):
+        got.setdefault(measure, set()).add(name)
+    assert got == INSTITUTIONS
+    classes = {name: cls for name, cls in values(result, "institution", "class")}
+    assert classes["中国国际进口博览会"].endswith("#Event")
+    assert classes["国家超级计算昆山中心"].endswith("#ResearchFacility")
+
+
+@expect("cited-documents")
+def _(result: Result) -> None:
+    assert values(result, "provision", "document", "published", "publishers") == [
+        ("Preamble", "虹桥国际开放枢纽建设总体方案", "2021-02-24", "国家发展和改革委员会"),  # 深入贯彻落实《…总体方案》
+        ("Measure 5", "临床急需药品临时进口工作方案", "", "国家卫生健康委员会, 国家药品监督管理局"),
+        ("Measure 7", "高新技术企业认定管理办法", "", ""),  # issuers unverified, so none
+    ]
+
+
+@expect("belt-measures")
+def _(result: Result) -> None:
+    got: dict[str, set[int]] = {}
+    for measure, belt in values(result, "measure", "belt"):
+        got.setdefault(belt, set()).add(measure)
+    hub_wide = {7, 8, 9, 10, 11, 13, 16, 17}  # 虹桥国际开放枢纽 is made of both belts' members
+    assert got["北向拓展带"] == hub_wide | {6, 14, 18, 19, 23}  # 6 names it; 太仓, 苏州工业园区, 昆山; 沪苏通铁路二期
+    assert got["南向拓展带"] == hub_wide | {6, 19}  # 乍浦 (in 平湖), 金山; 沪乍杭铁路, 金山至平湖市域铁路
+    through = {(m, b): set(split(t)) for m, b, t in values(result, "measure", "belt", "through")}
+    assert through[(19, "北向拓展带")] == {"沪苏通铁路二期"}
+    assert through[(19, "南向拓展带")] == {"乍浦镇", "平湖市", "金山区", "沪乍杭铁路", "金山至平湖市域铁路"}
+    assert through[(17, "南向拓展带")] == {"虹桥国际开放枢纽", "虹桥国际机场"}  # the airport is in 长宁 and 闵行
+    assert not {1, 2, 3, 4, 5} & got["北向拓展带"]  # 虹桥商务区 is the core, in no belt
+
+
+@expect("section-overview")
+def _(result: Result) -> None:
+    assert values(result, "section", "title", "measures", "first", "last") == [
+        (s, title, len(ms), ms[0], ms[-1]) for s, (title, ms) in SECTIONS.items()]
+
+
+@expect("measure-links", number="12")
+def _(result: Result) -> None:
+    rows = values(result, "property", "label", "quote", "start", "end")
+    hq = "https://w3id.org/hongqiao-kg/ontology#"
+    assert [r[:3] for r in rows] == [(hq + "mentionsRegion", "上海市", "上海"), (hq + "mentionsRegion", "苏州市", "苏州"),
+                                     (hq + "usesInstrument", "数字人民币试点", "数字人民币试点")]
+    text = source_text()
+    assert all(text[start:end] == quote for _, _, quote, start, end in rows)  # on one line in the file
+
+
+@expect("instrument-usage")
+def _(result: Result) -> None:
+    usage: dict[str, list[int]] = {}
+    for measure, used in INSTRUMENTS.items():
+        for instrument in used:
+            usage.setdefault(instrument, []).append(measure)
+    got = {i: (set(split(t)), n, [int(x) for x in split(ms)])
+           for i, t, n, ms in values(result, "instrument", "types", "measures", "measure_list")}
+    assert got == {i: (TYPES[i], len(ms), sorted(ms)) for i, ms in usage.items()}
+    assert values(result, "instrument", "measures")[0] == ("试点", 5)  # measures 1, 3, 8, 13, 23
+    assert sum(n for (n,) in values(result, "measures")) == 41
+
+
+# --- the tests -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", QUESTIONS, ids=lambda p: p.stem)
+def test_every_question_has_an_expected_answer(path):
+    assert path.stem in {case.name for case in CASES}, (
+        f"queries/{path.name} has no expected answer: add one to tests/test_queries.py")
+
+
+def test_every_expected_answer_has_a_query():
+    assert {case.name for case in CASES} <= {p.stem for p in QUESTIONS}
+
+
+def test_there_are_enough_questions():
+    assert len(QUESTIONS) >= 15
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.label)
+def test_question_answers_as_worked_out_by_hand(case, store):
+    case.check(run(find_query(case.name), store, case.params))
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_engines_give_the_same_answer(path, store, rdflib_graph):
+    query = find_query(path.stem)
+    params = query.example_params()
+    fast, slow = run(query, store, params), run(query, rdflib_graph, params)
+    assert fast.variables == slow.variables
+    assert [[t.n3() if t is not None else None for t in row] for row in fast.rows] == \
+           [[t.n3() if t is not None else None for t in row] for row in slow.rows]
+
+
+@pytest.mark.parametrize("path", CHECKS, ids=lambda p: p.stem)
+def test_check_passes_on_the_real_build(path, store):
+    result = run(find_query(path.stem), store)
+    assert result.rows == (), f"{path.name} flags the real build: {result.records()[:3]}"
+
+
+def _fixture_store(fixture: Path) -> Store:
+    store = Store()
+    store.load(ONTOLOGY)  # as in graph.ttl: the class hierarchy sits beside the data
+    store.load(fixture)
+    return store
+
+
+@pytest.mark.parametrize("path", CHECKS, ids=lambda p: p.stem)
+def test_check_catches_its_broken_fixture(path):
+    fixture = VIOLATIONS / f"{path.stem}.ttl"
+    assert fixture.is_file(), f"{path.name} has no broken fixture {fixture.relative_to(ROOT)}"
+    expected = re.findall(r"^# expect: <([^>]+)>", fixture.read_text(encoding="utf-8"), re.M)
+    assert expected, f"{fixture.name} names no '# expect: <IRI>' offender"
+    result = run(find_query(path.stem), _fixture_store(fixture))
+    flagged = {str(row[0]) for row in result.rows}
+    assert flagged == set(expected), f"{path.name} on {fixture.name}: flagged {sorted(flagged)}"
+
+
+def test_every_violation_fixture_has_a_check():
+    assert {f.stem for f in VIOLATIONS.glob("*.ttl")} == {p.stem for p in CHECKS}
