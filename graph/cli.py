@@ -9,9 +9,12 @@ import click
 from graph import pipeline
 from graph.gazetteer import DataError
 from graph.parse import ParseError
+from graph.reason import ReasoningError
 from graph.store import StoreError
+from graph.validate import ValidationError
 
-USER_ERRORS = (ParseError, DataError, StoreError, pipeline.BuildError, FileNotFoundError)
+USER_ERRORS = (ParseError, DataError, StoreError, pipeline.BuildError, FileNotFoundError, ReasoningError,
+               ValidationError)
 
 
 def _fail(error: Exception) -> None:
@@ -40,6 +43,192 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path) -> None:
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
     click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {len(ctx.store)} triples "
                f"into {ctx.staging}")
+
+
+@main.command()
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=pipeline.DEFAULT_OUT / "graph.ttl", show_default=True,
+              help="The graph to draw (Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help="Folder for index.html, the pages and lib/ (other files there are kept).")
+def pages(graph_file: Path, out: Path) -> None:
+    """Write the interactive pages (index.html, graph, regions, infrastructure, measures) for GRAPH into OUT."""
+    from graph.pages import pages_from_file
+
+    try:
+        summary = pages_from_file(graph_file, out)
+    except USER_ERRORS as error:
+        _fail(error)
+    for name, (nodes, edges) in summary.pages.items():
+        click.echo(f"{out / name}: {nodes} nodes, {edges} links")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "rdfxml", "trig", "all"]), required=True,
+              help="ttl, nt, jsonld, rdfxml, trig, or all (every export into the folder --out).")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help="A build folder (its graph.trig) or an RDF file.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output file (gzipped if it ends in .gz); default: standard output.")
+@click.option("--base-iri", default=None,
+              help="Move the resource IRIs from the default base https://w3id.org/hongqiao-kg/id/ to this one.")
+def export_command(fmt: str, graph_path: Path, out: Path | None, base_iri: str | None) -> None:
+    """Export the graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG (deterministic bytes)."""
+    from graph.describe import BaseIriError
+    from graph.export import ExportError, export
+
+    try:
+        data = export(graph_path, fmt, out, base_iri)
+    except (*USER_ERRORS, ExportError, BaseIriError) as error:
+        _fail(error)
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help="A build folder (served with its files) or one RDF file.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (default: loopback).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per query.")
+@click.option("--max-result-bytes", default=16 * 2**20, show_default=True, type=click.IntRange(1),
+              help="Larger results are refused (422).")
+@click.option("--max-request-bytes", default=256 * 2**10, show_default=True, type=click.IntRange(1),
+              help="Larger queries or bodies are refused (413).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1), help="Queries run at once.")
+@click.option("--quiet", is_flag=True, help="Do not log each request.")
+def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_bytes: int, max_request_bytes: int,
+          workers: int, quiet: bool) -> None:
+    """Serve the graph: SPARQL at /sparql, resources at their IRIs' paths, the build's files (read-only)."""
+    from graph.export import ExportError
+    from graph.serve import ServeError, serve as run
+    from graph.sparql_pool import Limits
+
+    def ready(url: str, site) -> None:
+        click.echo(f"serving {url} — SPARQL at {url}sparql, resources at {url}{site.local_prefix[1:]}… "
+                   f"(base {site.base}); Ctrl-C stops", err=True)
+
+    limits = Limits(query_seconds=timeout, result_bytes=max_result_bytes, request_bytes=max_request_bytes,
+                    workers=workers)
+    try:
+        run(graph_path, host, port, limits, quiet, ready)
+    except (*USER_ERRORS, ServeError, ExportError, OSError) as error:
+        _fail(error)
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store).")
+@click.option("--update-endpoint", default=None, help="SPARQL Update URL for the fallback (default: --endpoint).")
+@click.option("--graph", "graph_iri", default=None,
+              help="Put everything into this one graph (default: each named graph into its own).")
+@click.option("--data", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT, show_default=True,
+              help="A build folder (its graph.trig) or an RDF file.")
+@click.option("--method", type=click.Choice(["auto", "gsp", "update"]), default="auto", show_default=True,
+              help="auto: Graph Store Protocol, SPARQL Update if the endpoint has none.")
+@click.option("--user", default=None, help="User for HTTP Basic or Digest authentication.")
+@click.option("--password", default=None, envvar="HQKG_PUBLISH_PASSWORD",
+              help="Password (or the environment variable HQKG_PUBLISH_PASSWORD).")
+def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
+            user: str | None, password: str | None) -> None:
+    """Load the dataset into a SPARQL 1.1 store, replacing its graphs (publishing twice = publishing once)."""
+    from graph.export import ExportError
+    from graph.publish import PublishError, Target, publish as run, summary
+
+    try:
+        report = run(data, Target(endpoint, update_endpoint, user, password), graph_iri, method)
+    except (*USER_ERRORS, ExportError, PublishError) as error:
+        _fail(error)
+    for line in summary(report):
+        click.echo(line)
+
+
+@main.command("validate")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT / "graph.ttl",
+              show_default=True, help="The graph to check: an RDF file (Turtle, TriG, N-Triples…) or a build folder.")
+@click.option("--sources", "source_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the source texts the quotes are checked against (repeatable). Default: data/sources.")
+@click.option("--engine", type=click.Choice(["auto", "pyshacl", "sparql"]), default="auto", show_default=True,
+              help="SHACL engine: pySHACL, or the shapes compiled to SPARQL (fast on big graphs).")
+@click.option("--reason", "reasoner", type=click.Choice(["auto", "hermit", "rules"]), default=None,
+              help="Also reason first (consistency, inferred triples) with this reasoner.")
+@click.option("--shapes", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="SHACL shapes file. Default: ontology/shapes.ttl.")
+@click.option("--floors", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Count floors file. Default: data/floors.yaml.")
+@click.option("--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder whose *-violation.rq files are run. Default: queries/.")
+def validate_command(graph_path: Path, source_dirs: tuple[Path, ...], engine: str, reasoner: str | None,
+                     shapes: Path | None, floors: Path | None, queries_dir: Path | None) -> None:
+    """Check a built graph: SHACL shapes, *-violation.rq queries, quotes at their offsets, count floors.
+
+    Prints the report. Exit status 0: no violation (warnings allowed); 1: violations; 2: the check could not run.
+    """
+    from graph import validate as checks
+    from graph.shacl import ShapeError
+
+    options = {key: value for key, value in (("shapes", shapes), ("floors", floors), ("queries_dir", queries_dir))
+               if value is not None}
+    sources = checks.SourceFiles(folders=source_dirs or [checks.DEFAULT_SOURCES])
+    try:
+        report = checks.validate_file(graph_path, sources, reasoner, engine=engine, **options)
+    except (*USER_ERRORS, checks.FloorsError, ShapeError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    click.echo(report.text(), nl=False)
+    sys.exit(1 if report.violations else 0)
+
+
+@main.command("query")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the query (repeatable); `hqkg queries` lists each query's parameters.")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT / "graph.ttl",
+              show_default=True, help="The graph to query: an RDF file (Turtle, TriG, N-Triples…) or a build folder.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "md"]), default="table",
+              show_default=True, help="table (aligned), csv or tsv (SPARQL 1.1), json (SPARQL 1.1 JSON), md.")
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="Oxigraph (fast) or rdflib's own SPARQL engine (slow; a cross-check).")
+def query_command(name: str, params: tuple[str, ...], graph_path: Path, fmt: str, engine: str) -> None:
+    """Answer the named query NAME (see `hqkg queries`) or the query in the file NAME.rq."""
+    from graph.query import QueryError, answer
+
+    try:
+        text = answer(name, params, graph_path, fmt, engine)
+    except (*USER_ERRORS, QueryError) as error:
+        _fail(error)
+    click.echo(text, nl=False)
+
+
+@main.command("queries")
+def queries_command() -> None:
+    """List the named queries (questions, then checks) with their parameters and questions in en and zh."""
+    from graph.query import QueryError, listing
+
+    try:
+        click.echo(listing(), nl=False)
+    except QueryError as error:
+        _fail(error)
+
+
+@main.command("network")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT / "graph.ttl",
+              show_default=True, help="The graph: an RDF file (Turtle, TriG, N-Triples…) or a build folder.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=pipeline.DEFAULT_OUT / "network",
+              show_default=True, help="Folder for region-network.graphml, nodes.csv and edges.csv.")
+@click.option("--level", type=click.Choice(["all", "province", "prefecture", "county"]), default="all",
+              show_default=True, help="Regions of one administrative level, or of all levels.")
+def network_command(graph_path: Path, out: Path, level: str) -> None:
+    """Export the region linkage network (GraphML, nodes.csv, edges.csv) with degree and betweenness."""
+    from graph.network import export_from_file
+    from graph.query import QueryError
+
+    try:
+        summary = export_from_file(graph_path, out, None if level == "all" else level)
+    except (*USER_ERRORS, QueryError) as error:
+        _fail(error)
+    click.echo(summary)
 
 
 def build_main() -> None:

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from rdflib.term import Node
 from graph.describe import DatasetMetadata, Dump, check_base, describe, description_graph, load_metadata
 from graph.namespaces import DEFAULT_BASE, PREFIXES, RDF, VOID, XSD, bind_prefixes
 from graph.turtle import TurtleWriter
-from graph.store import Store, to_ox
+from graph.store import Store, from_ox, to_ox
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, Node | None]  # graph None: the default graph
@@ -107,6 +107,43 @@ def write_turtle(path: Path, ontology: Graph, triples: Iterable[tuple[Node, Node
 def turtle_bytes(ontology: Graph, triples: Iterable[tuple[Node, Node, Node]], base: str = DEFAULT_BASE) -> bytes:
     return b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology),
                      b"\n# --- data ---\n", data_turtle(triples, base)))
+
+
+def write_store_turtle(path: Path, ontology: Graph, store: Store, skip: Iterable[URIRef],
+                       base: str = DEFAULT_BASE) -> None:
+    """write_turtle of every triple in `store` outside the graphs `skip`: the same bytes, read and written one
+    subject at a time, so that a corpus is never held whole as rdflib terms (1.5 GiB and 23 s at 10^6 triples)."""
+    writer = TurtleWriter(_turtle_prefixes(), base)
+    with open(path, "wb") as out:
+        out.write(b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology),
+                            b"\n# --- data ---\n", writer.header.encode())))
+        for chunk in _subject_chunks(store, skip):
+            # Subjects are whole in each chunk, so the chunks' Turtle (less the prefixes) joins up.
+            out.write(writer.write(chunk)[len(writer.header):].encode())
+
+
+def _subject_chunks(store: Store, skip: Iterable[URIRef], size: int = 5000) -> Iterator[list[Triple]]:
+    """The triples outside `skip`, deduplicated, in data_turtle's order, in lists of `size` subjects."""
+    raw, skipped = store.raw(), {to_ox(g) for g in skip}
+    subjects = {q.subject.value: q.subject for q in raw.quads_for_pattern(None, None, None, None)
+                if q.graph_name not in skipped}
+    iris: dict[str, URIRef] = {}  # each IRI made once (rdflib checks every URIRef it makes)
+
+    def term(node) -> Node:
+        if isinstance(node, ox.NamedNode):
+            return iris.get(node.value) or iris.setdefault(node.value, URIRef(node.value))
+        return from_ox(node)
+
+    chunk: list[Triple] = []
+    for count, name in enumerate(sorted(subjects), start=1):
+        subject = term(subjects[name])
+        pairs = {(term(q.predicate), term(q.object)) for q in raw.quads_for_pattern(subjects[name], None, None, None)
+                 if q.graph_name not in skipped}
+        chunk += sorted(((subject, p, o) for p, o in pairs), key=_data_order)
+        if count % size == 0:
+            yield chunk
+            chunk = []
+    yield chunk
 
 
 def _turtle_prefixes() -> dict[str, str]:

@@ -16,13 +16,18 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from graph.assemble import SourceDocument, assemble, doc_id_for
-from graph.export import load_ontology, write_turtle
+from graph.assemble import SourceDocument, doc_id_for, oxigraph_quads
+from graph.export import dataset_from_store, load_ontology, write_exports as export_all, write_store_turtle
 from graph.gazetteer import Gazetteer, load_gazetteer
 from graph.link import Matcher, link_document
 from graph.namespaces import graph_iri
+from graph.network import write_network
+from graph.ontology_docs import write_ontology_docs
+from graph.pages import write_pages
 from graph.parse import parse_file
+from graph.reason import reason
 from graph.store import Store
+from graph.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES_DIR = ROOT / "data" / "sources"
@@ -41,6 +46,8 @@ class BuildOptions:
     out: Path = DEFAULT_OUT
     entities_dir: Path = DEFAULT_ENTITIES_DIR
     ontology: Path = DEFAULT_ONTOLOGY
+    reasoner: str = "auto"  # auto, hermit or rules (graph/reason.py)
+    shacl_engine: str = "auto"  # auto, pyshacl or sparql (graph/shacl.py)
 
 
 @dataclass
@@ -54,6 +61,7 @@ class BuildContext:
     store: Store
     staging: Path
     timings: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, object] = field(default_factory=dict)  # what steps report, merged into build-report.json
 
 
 # Output steps run in order after the graph is assembled; each writes files into ctx.staging.
@@ -81,13 +89,13 @@ def load_documents(sources: list[Path], gazetteer: Gazetteer) -> list[SourceDocu
 def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontology_path: Path) -> Store:
     store = Store()
     store.load(ontology_path, graph_iri("ontology"))
-    store.add(assemble(gazetteer, documents))
+    store.extend(oxigraph_quads(gazetteer, documents))
     return store
 
 
 def write_graph(ctx: BuildContext) -> None:
-    triples = ((s, p, o) for s, p, o, g in ctx.store.quads() if g != graph_iri("ontology") and g != graph_iri("inferred"))
-    write_turtle(ctx.staging / "graph.ttl", ctx.ontology, triples)
+    skip = (graph_iri("ontology"), graph_iri("inferred"))
+    write_store_turtle(ctx.staging / "graph.ttl", ctx.ontology, ctx.store, skip)
 
 
 def write_candidates(ctx: BuildContext) -> None:
@@ -116,12 +124,20 @@ def write_report(ctx: BuildContext) -> None:
     report["entities_unused"] = sorted(f"{e.kind}/{e.id}" for e in ctx.gazetteer.entities.values()
                                        if (e.kind, e.id) not in used)
     report["triples"] = len(ctx.store)
+    report.update(ctx.notes)
     with open(ctx.staging / "build-report.json", "w", encoding="utf-8") as out:
         json.dump(report, out, ensure_ascii=False, indent=2, sort_keys=True)
         out.write("\n")
 
 
-OUTPUT_STEPS: list[OutputStep] = [write_graph, write_candidates, write_report]
+def write_exports(ctx: BuildContext) -> None:
+    """N-Triples, JSON-LD, RDF/XML, TriG, their gzips, context.jsonld and void.ttl (after write_graph)."""
+    export_all(ctx.staging, dataset_from_store(ctx.store))
+
+
+# write_pages stays last: the index it writes lists every other file of the build.
+OUTPUT_STEPS: list[OutputStep] = [reason, validate, write_graph, write_exports, write_candidates, write_report,
+                                  write_ontology_docs, write_network, write_pages]
 
 
 def build(options: BuildOptions, steps: list[OutputStep] | None = None) -> BuildContext:

@@ -1,0 +1,230 @@
+"""The synthetic corpus and the benchmark, at the smallest size: a smoke test that it works, not a timed test."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import LINE_WIDTH, chinese_numeral, policy_text, vocabulary, write_corpus
+from bench.engines import NamedQuery, _run_queries, answer, digest, ox_rows, rdflib_rows
+from bench.run import named_queries
+from graph.link import Matcher, link_document
+from graph.parse import PAGE_NUMBER, chinese_number, parse_file, parse_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def vocab(gazetteer):
+    return vocabulary(gazetteer)
+
+
+@pytest.fixture(scope="module")
+def texts(vocab):
+    return [policy_text(i, vocab, SEED) for i in range(1, 41)]
+
+
+def test_numerals_round_trip_through_the_parser():
+    for n in range(1, 1000):
+        assert chinese_number(chinese_numeral(n)) == n, chinese_numeral(n)
+
+
+def test_every_generated_text_parses_with_the_structure_it_was_given(texts):
+    restarted = 0
+    for text in texts:
+        document = parse_text(text.text, text.name)
+        assert (len(document.sections), len(document.measures)) == (text.sections, text.measures), text.name
+        assert document.title.text.startswith("关于") and "\n" not in document.title.text
+        restarted += any("." in m.key for m in document.measures)
+        for p in document.provisions:  # every character's offset points at it, across line and page breaks
+            assert "".join(text.text[i] for i in p.body.offsets) == p.text, f"{text.name} {p.kind} {p.key}"
+    assert 0 < restarted < len(texts), "some texts, not all, should number measures from （一） in each section"
+
+
+def test_texts_have_pdf_line_breaks_page_numbers_and_page_break_spaces(texts):
+    page_numbers = page_spaces = 0
+    for text in texts:
+        lines = text.text.split("\n")
+        content = [line for line in lines if line.strip() and not PAGE_NUMBER.match(line.strip())]
+        assert max(len(line.strip()) for line in content) <= LINE_WIDTH
+        assert sum(len(line.strip()) >= LINE_WIDTH - 1 for line in content) > len(content) / 3, "lines run full width"
+        assert "\n\n" in text.text
+        page_numbers += sum(1 for line in lines if line.strip() and PAGE_NUMBER.match(line.strip()))
+        page_spaces += sum(1 for line in lines[1:] if line.startswith(" ") and not PAGE_NUMBER.match(line.strip()))
+    assert page_numbers > len(texts) and page_spaces > len(texts)
+
+
+def test_the_corpus_is_deterministic_and_prefix_stable(vocab, gazetteer, tmp_path):
+    assert policy_text(3, vocab, SEED) == policy_text(3, vocab, SEED)
+    assert policy_text(3, vocab, SEED).text != policy_text(3, vocab, SEED + 1).text
+    small = write_corpus(tmp_path / "small", 3, gazetteer, SEED)
+    large = write_corpus(tmp_path / "large", 5, gazetteer, SEED)
+    assert [p.read_bytes() for p in small] == [p.read_bytes() for p in large[:3]]
+    assert [p.name for p in large] == [f"policy-{i:05d}.txt" for i in range(1, 6)]
+    assert parse_file(large[4]).measures  # the files on disk parse as well
+
+
+def test_the_texts_name_every_kind_of_curated_entity_and_leave_candidates(texts, gazetteer):
+    matcher = Matcher(gazetteer)
+    kinds, entities, via, candidates = set(), set(), set(), 0
+    for text in texts:
+        linked = link_document(parse_text(text.text, text.name), matcher)
+        for provision in linked.provisions:
+            for m in provision.mentions:
+                kinds.add(m.kind)
+                entities.add(m.entity_id)
+                if m.via:
+                    via.add(m.via)
+        candidates += len(linked.candidates)
+    assert kinds == {"region", "project", "institution", "instrument", "document"}
+    linkable = [e for e in gazetteer.entities.values() if e.type != "InstrumentType"]
+    assert len(entities) > 0.8 * len(linkable), "the texts should name most curated entities"
+    assert via, "composite names ('嘉昆太') should be reached"
+    assert candidates > 0, "uncurated place names should become candidates"
+
+
+def test_answers_compare_the_same_across_engines_and_differ_when_rows_differ():
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    data = ('<http://e/a> <http://e/p> "一"@zh , 2 , <http://e/b> .\n'
+            '<http://e/b> <http://e/p> "x\\"y" .\n')
+    query = "SELECT ?s ?o (COUNT(*) AS ?n) WHERE { ?s <http://e/p> ?o } GROUP BY ?s ?o"
+    store = ox.Store()
+    store.load(data.encode(), format=ox.RdfFormat.TURTLE)
+    graph = Graph().parse(data=data, format="turtle")
+    by_oxigraph, by_rdflib = answer(ox_rows(store.query(query))), answer(rdflib_rows(graph.query(query)))
+    assert len(by_oxigraph) == 4 and sorted(by_oxigraph) == sorted(by_rdflib)
+    assert ('<http://e/a>', '"一"@zh', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>') in by_rdflib
+    assert digest(by_oxigraph) == digest(list(reversed(by_rdflib)))
+    assert digest(by_oxigraph) != digest(by_oxigraph[1:])
+    assert answer(ox_rows(store.query("ASK { ?s ?p 2 }"))) == answer(rdflib_rows(graph.query("ASK { ?s ?p 2 }")))
+
+
+def test_a_slow_query_is_stopped_at_its_cap():
+    records = []
+
+    def slow(query):
+        time.sleep(5)
+        return []
+
+    query = NamedQuery("slow", "", {}, False)
+    _run_queries(records.append, [query], slow, 1, {"slow": 0.2})
+    assert records[0]["capped"] and records[0]["seconds"] == 0.2 and "digest" not in records[0]
+
+
+def test_named_queries_are_found_by_glob_with_their_parameters(tmp_path):
+    header = "# title: t\n# question-en: q?\n# question-zh: 问？\n"
+    (tmp_path / "b-violation.rq").write_text(header + "SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    (tmp_path / "a.rq").write_text(header + "# param: level (province|prefecture) — the level (example: prefecture)\n"
+                                   "# param: number (integer) — a measure's number (example: 12)\n"
+                                   "SELECT ?level ?number WHERE {}\n", encoding="utf-8")
+    a, b = named_queries(tmp_path)
+    integer = '"12"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    assert (a.name, a.bindings, a.check) == ("a", {"level": '"prefecture"', "number": integer}, False)
+    assert (b.name, b.bindings, b.check) == ("b-violation", {}, True)
+    real = named_queries()
+    assert [q.name for q in real] == sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
+
+
+# --- the build's hot path, rewritten for speed, keeps its meaning --------------------------------------------
+
+def test_form_index_finds_what_a_longest_first_regex_alternation_finds():
+    import random
+    import re
+
+    from graph.link import FormIndex
+
+    def regex(forms, text):
+        ordered = sorted(forms, key=lambda form: (-len(form), form))
+        pattern = re.compile("|".join(map(re.escape, ordered)) if ordered else r"(?!)")
+        return [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+
+    rng = random.Random(SEED)
+    for _ in range(3000):
+        forms = {"".join(rng.choice("虹桥昆") for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(0, 6))}
+        text = "".join(rng.choice("虹桥昆山") for _ in range(rng.randint(0, 30)))
+        assert list(FormIndex(forms).finditer(text)) == regex(forms, text), (forms, text)
+
+
+def test_store_turtle_is_byte_identical_to_the_sorted_writer(gazetteer, tmp_path):
+    """write_graph streams the store one subject at a time; it must write what write_turtle writes."""
+    from graph import pipeline
+    from graph.export import load_ontology, write_store_turtle, write_turtle
+    from graph.namespaces import graph_iri
+
+    sources = write_corpus(tmp_path / "corpus", 3, gazetteer, SEED)
+    store = pipeline.assemble_store(gazetteer, pipeline.load_documents(sources, gazetteer), pipeline.DEFAULT_ONTOLOGY)
+    skip = (graph_iri("ontology"), graph_iri("inferred"))
+    ontology = load_ontology(pipeline.DEFAULT_ONTOLOGY)
+    write_turtle(tmp_path / "sorted.ttl", ontology, ((s, p, o) for s, p, o, g in store.quads() if g not in skip))
+    write_store_turtle(tmp_path / "streamed.ttl", ontology, store, skip)
+    assert (tmp_path / "streamed.ttl").read_bytes() == (tmp_path / "sorted.ttl").read_bytes()
+
+
+def test_the_store_gets_exactly_the_assembled_quads(gazetteer, tmp_path):
+    from graph import pipeline
+    from graph.assemble import assemble
+    from graph.namespaces import graph_iri
+
+    sources = write_corpus(tmp_path / "corpus", 2, gazetteer, SEED)
+    documents = pipeline.load_documents(sources, gazetteer)
+    store = pipeline.assemble_store(gazetteer, documents, pipeline.DEFAULT_ONTOLOGY)
+    stored = {q for q in store.quads() if q[3] != graph_iri("ontology")}
+    assert stored == set(assemble(gazetteer, documents))
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """`python bench/run.py --triples 10000 --json …`, the command CI runs."""
+    folder = tmp_path_factory.mktemp("bench")
+    out = folder / "bench.json"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--triples", "10000", "--json", str(out),
+                           "--repeat", "1", "--rdflib-query-cap", "10"],
+                          capture_output=True, text=True, cwd=folder, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8")), done.stdout
+
+
+def test_benchmark_json_has_the_numbers(smoke):
+    result, _ = smoke
+    assert 7000 <= result["triples"] <= 13000, "within 30% of the target"
+    for key in ("build_s", "parse_link_s", "assemble_s", "export_s", "load_s", "oxigraph_load_s", "rdflib_load_s",
+                "measures_per_s", "build_ratio_vs_oxigraph_load", "peak_rss_mb"):
+        assert result[key] > 0, key
+    assert result["measures"] > 0 and result["texts"] >= 1
+    assert result["machine"]["cores"] >= 1 and result["machine"]["packages"]["pyoxigraph"]
+    assert {g["name"] for g in result["goals"]} >= {"queries vs raw Oxigraph", "build vs Oxigraph bulk load",
+                                                    "peak memory (project)", "answers identical across engines"}
+    assert all(g["status"] in ("met", "missed") or g["status"].startswith("not measured") for g in result["goals"])
+
+
+def test_benchmark_queries_agree_across_the_three_engines(smoke):
+    result, _ = smoke
+    if not result["queries"]:
+        pytest.skip("no named queries in queries/ yet")
+    assert result["query_ratio_vs_oxigraph"] > 0 and result["query_speedup_vs_rdflib"] > 0
+    for name in result["queries"]:
+        project, oxigraph = result["project"]["queries"][name], result["oxigraph"]["queries"][name]
+        assert project["seconds"] > 0 and project["digest"] == oxigraph["digest"], name
+        rdflib = result["rdflib"]["queries"][name]
+        if not rdflib["capped"]:
+            assert rdflib["digest"] == project["digest"], f"{name}: rdflib answers differently"
+    assert result["answers_identical"] and result["answers_compared"] >= 1
+
+
+def test_benchmark_prints_the_side_by_side_table(smoke, tmp_path):
+    result, table = smoke
+    assert "raw Oxigraph" in table and "rdflib" in table and "goals" in table
+    for name in result["queries"]:
+        assert f"query {name}" in table
+    saved = tmp_path / "bench.json"
+    saved.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    rendered = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--render", str(saved), "--markdown"],
+                              capture_output=True, text=True, check=True).stdout
+    assert "| phase | project | raw Oxigraph | rdflib |" in rendered and "| goal | measured |" in rendered
