@@ -96,8 +96,9 @@ class Document:
         return (self.preamble, *self.sections, *self.measures)
 
     def clean(self, start: int, end: int) -> str:
-        """The original characters start..end with PDF line breaks and layout spaces removed."""
-        return "".join(span.text for span in _split_lines(self.raw[start:end], start))
+        """The original characters start..end with PDF line breaks, layout spaces and page numbers removed."""
+        return "".join(span.text for span in _split_lines(self.raw[start:end], start)
+                       if not PAGE_NUMBER.match(span.text))
 
 
 def chinese_number(numeral: str) -> int:

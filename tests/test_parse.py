@@ -63,6 +63,9 @@ def test_half_width_numbering_and_page_numbers():
     assert [m.label for m in doc.measures] == ["(一)", "（二）", "(三)"]
     assert doc.sections[0].text == "坚持创新。"
     assert doc.sections[1].text == ""
+    first = doc.measures[0]  # its text runs across the page number '— 2 —'
+    assert doc.clean(first.body.start, first.body.end) == "支持湖州建设物流枢纽。"
+    assert "— 2 —" in doc.raw[first.body.start:first.body.end]
 
 
 def test_numbering_that_restarts_in_each_section():
