@@ -37,3 +37,17 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("build") / "out"
     ctx = pipeline.build(pipeline.BuildOptions(out=out))
     return ctx
+
+
+@pytest.fixture(scope="session")
+def graph_file(built) -> Path:
+    """The Turtle file of the real build."""
+    return built.staging / "graph.ttl"
+
+
+@pytest.fixture(scope="session")
+def store(graph_file):
+    """The real build's graph.ttl loaded as the query path loads it (read-only use)."""
+    from graph.query import open_store
+
+    return open_store(graph_file)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -10,7 +9,7 @@ from click.testing import CliRunner
 
 from graph.cli import main
 from graph.network import EDGES_CSV, GRAPHML, NODES_CSV, export_network, region_network
-from graph.query import find_query, open_store, run
+from graph.query import find_query, run
 from test_queries import MEASURE_CITIES, MEASURE_PROVINCES
 
 HQR = "https://w3id.org/hongqiao-kg/id/region/"
@@ -18,15 +17,6 @@ SH, JS, ZJ, AH = HQR + "shanghai", HQR + "jiangsu", HQR + "zhejiang", HQR + "anh
 SZ, JX, HZ, NB, NT, HF, WH = (HQR + name for name in ("suzhou", "jiaxing", "hangzhou", "ningbo", "nantong", "hefei",
                                                        "wuhu"))
 
-
-@pytest.fixture(scope="module")
-def graph_file(built) -> Path:
-    return built.staging / "graph.ttl"
-
-
-@pytest.fixture(scope="module")
-def store(graph_file):
-    return open_store(graph_file)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from graph.query import QUERIES_DIR, Result, find_query, open_rdflib, open_store, run
+from graph.query import QUERIES_DIR, Result, find_query, open_rdflib, run
 from graph.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,15 +30,6 @@ QUERY_FILES = sorted(QUERIES_DIR.glob("*.rq"))
 QUESTIONS = [p for p in QUERY_FILES if not p.stem.endswith("-violation")]
 CHECKS = [p for p in QUERY_FILES if p.stem.endswith("-violation")]
 
-
-@pytest.fixture(scope="module")
-def graph_file(built) -> Path:
-    return built.staging / "graph.ttl"
-
-
-@pytest.fixture(scope="module")
-def store(graph_file) -> Store:
-    return open_store(graph_file)
 
 
 @pytest.fixture(scope="module")

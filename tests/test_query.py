@@ -14,22 +14,13 @@ from rdflib import Literal, URIRef
 
 from graph.cli import main
 from graph.query import (
-    QUERIES_DIR, Param, QueryError, Result, answer, bind_params, find_query, open_rdflib, open_store,
+    QUERIES_DIR, Param, QueryError, Result, answer, bind_params, find_query, open_rdflib,
     parse_param_args, parse_query, render, run, to_table, width,
 )
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INJECTIONS = ['"} ; DROP ALL ; {', '苏州" || "1"="1', "苏州\" } UNION { ?s ?p ?o } #", "<http://x> } ; CLEAR ALL"]
 
-
-@pytest.fixture(scope="module")
-def graph_file(built) -> Path:
-    return built.staging / "graph.ttl"
-
-
-@pytest.fixture(scope="module")
-def store(graph_file):
-    return open_store(graph_file)
 
 
 @pytest.fixture(scope="module")
