@@ -19,8 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.gazetteer import Gazetteer, load_gazetteer
-from graph.parse import MEASURE_LABEL, PAGE_NUMBER, SECTION_HEADING, TITLE_ENDINGS
+from graph.ingest.gazetteer import Gazetteer, load_gazetteer
+from graph.ingest.parse import MEASURE_LABEL, PAGE_NUMBER, SECTION_HEADING, TITLE_ENDINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = 2023

@@ -53,8 +53,8 @@ def texts_for(target_triples: int, corpus_dir: Path, seed: int) -> int:
     per text from a small sample missed by 20%.)
     """
     from graph import pipeline
-    from graph.assemble import assemble
-    from graph.gazetteer import load_gazetteer
+    from graph.rdf.assemble import assemble
+    from graph.ingest.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer(pipeline.DEFAULT_ENTITIES_DIR)
     entities = len(assemble(gazetteer, []))
@@ -75,8 +75,8 @@ def texts_for(target_triples: int, corpus_dir: Path, seed: int) -> int:
 def named_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
     """queries/*.rq as graph/query.py reads them, each parameter bound to the example value its header gives (as
     an RDF term in N-Triples form, the same for the three engines)."""
-    from graph.query import all_queries, bind_params
-    from graph.store import to_ox
+    from graph.query.named import all_queries, bind_params
+    from graph.rdf.store import to_ox
 
     queries = []
     for query in all_queries(folder):
@@ -155,7 +155,7 @@ def run(target: int, work: Path, seed: int = DEFAULT_SEED, repeat: int = 3, skip
     corpus = work / "corpus"
     texts = texts_for(target, corpus, seed)
     from graph import pipeline
-    from graph.gazetteer import load_gazetteer
+    from graph.ingest.gazetteer import load_gazetteer
 
     sources = write_corpus(corpus, texts, load_gazetteer(pipeline.DEFAULT_ENTITIES_DIR), seed)
     queries = named_queries()

@@ -1,6 +1,6 @@
 """`python bench/serve.py [--graph BUILD] [--requests 100] [--json PATH]`: latencies of the linked-data server.
 
-Starts `graph.serve` on a free loopback port over a build folder and times, one request after another, each kind
+Starts `graph.server.serve` on a free loopback port over a build folder and times, one request after another, each kind
 of request a client makes: a typical SPARQL query (the regions each measure names, with labels) in each result
 format, a CONSTRUCT, dereferencing a resource as HTML and as Turtle, and a dump file. It prints the median, the
 90th percentile and the maximum of each, and the size of every dump in the folder.
@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/serve.py`
     sys.path.insert(0, str(ROOT))
 
-from graph.export import FORMATS  # noqa: E402
-from graph.namespaces import PREFIXES  # noqa: E402
-from graph.serve import make_server, open_site  # noqa: E402
-from graph.sparql_pool import Limits  # noqa: E402
+from graph.outputs.export import FORMATS  # noqa: E402
+from graph.rdf.namespaces import PREFIXES  # noqa: E402
+from graph.server.serve import make_server, open_site  # noqa: E402
+from graph.server.sparql_pool import Limits  # noqa: E402
 
 TYPICAL = f"""PREFIX hq: <{PREFIXES['hq']}>
 PREFIX rdfs: <{PREFIXES['rdfs']}>

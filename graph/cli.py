@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from graph import pipeline
-from graph.gazetteer import DataError
-from graph.parse import ParseError
-from graph.reason import ReasoningError
-from graph.store import StoreError
-from graph.validate import ValidationError
+from graph.ingest.yamlfile import DataError
+from graph.ingest.parse import ParseError
+from graph.reason.infer import ReasoningError
+from graph.rdf.store import StoreError
+from graph.checks.validate import ValidationError
 
+GRAPH_HELP = "A build folder (its whole dataset, graph.trig) or one RDF file (Turtle, TriG, N-Triples, RDF/XML…)."
 USER_ERRORS = (ParseError, DataError, StoreError, pipeline.BuildError, FileNotFoundError, ReasoningError,
                ValidationError)
 
@@ -27,6 +28,13 @@ def main() -> None:
     """hongqiao-kg: build, query and publish the knowledge graph of the Hongqiao measures."""
 
 
+def _list_steps(ctx: click.Context, _param, value: bool) -> None:
+    if value:
+        for step in pipeline.STEPS:
+            click.echo(f"{step.name:14} {step.kind:7} {step.summary}")
+        ctx.exit(0)
+
+
 @main.command()
 @click.option("--source", "sources", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A policy text to build (repeatable). Default: every data/sources/*.txt.")
@@ -34,10 +42,21 @@ def main() -> None:
               show_default=True, help="Output folder; replaced only when the build succeeds.")
 @click.option("--entities", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=pipeline.DEFAULT_ENTITIES_DIR, show_default=True, help="Folder of curated entity files.")
-def build(sources: tuple[Path, ...], out: Path, entities: Path) -> None:
+@click.option("--only", multiple=True, metavar="STEP", help="Run only this step (repeatable); see --list-steps.")
+@click.option("--skip", multiple=True, metavar="STEP", help="Skip this step (repeatable); see --list-steps.")
+@click.option("--reasoner", type=click.Choice(["rules", "hermit", "auto"]), default="rules", show_default=True,
+              help="rules (fast, the default); hermit (owlready2, needs Java) is the QC cross-check.")
+@click.option("--shacl-engine", type=click.Choice(["sparql", "pyshacl", "auto"]), default="sparql",
+              show_default=True, help="sparql (compiled shapes, the default); pyshacl is the QC cross-check.")
+@click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
+              help="List the build's steps (name, kind, what it writes) and exit.")
+def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
+          reasoner: str, shacl_engine: str) -> None:
     """Build the graph, checks, exports and pages into OUT."""
+    options = pipeline.BuildOptions(sources=list(sources), out=out, entities_dir=entities, only=only, skip=skip,
+                                    reasoner=reasoner, shacl_engine=shacl_engine)
     try:
-        ctx = pipeline.build(pipeline.BuildOptions(sources=list(sources), out=out, entities_dir=entities))
+        ctx = pipeline.build(options)
     except USER_ERRORS as error:
         _fail(error)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
@@ -46,14 +65,13 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path) -> None:
 
 
 @main.command()
-@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=pipeline.DEFAULT_OUT / "graph.ttl", show_default=True,
-              help="The graph to draw (Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD).")
+@click.option("--graph", "graph_file", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help=GRAPH_HELP)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=pipeline.DEFAULT_OUT,
               show_default=True, help="Folder for index.html, the pages and lib/ (other files there are kept).")
 def pages(graph_file: Path, out: Path) -> None:
     """Write the interactive pages (index.html, graph, regions, infrastructure, measures) for GRAPH into OUT."""
-    from graph.pages import pages_from_file
+    from graph.site.pages import pages_from_file
 
     try:
         summary = pages_from_file(graph_file, out)
@@ -67,15 +85,15 @@ def pages(graph_file: Path, out: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "rdfxml", "trig", "all"]), required=True,
               help="ttl, nt, jsonld, rdfxml, trig, or all (every export into the folder --out).")
 @click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
-              show_default=True, help="A build folder (its graph.trig) or an RDF file.")
+              show_default=True, help=GRAPH_HELP)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output file (gzipped if it ends in .gz); default: standard output.")
 @click.option("--base-iri", default=None,
               help="Move the resource IRIs from the default base https://w3id.org/hongqiao-kg/id/ to this one.")
 def export_command(fmt: str, graph_path: Path, out: Path | None, base_iri: str | None) -> None:
     """Export the graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG (deterministic bytes)."""
-    from graph.describe import BaseIriError
-    from graph.export import ExportError, export
+    from graph.outputs.describe import BaseIriError
+    from graph.outputs.export import ExportError, export
 
     try:
         data = export(graph_path, fmt, out, base_iri)
@@ -89,7 +107,7 @@ def export_command(fmt: str, graph_path: Path, out: Path | None, base_iri: str |
 
 @main.command()
 @click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
-              show_default=True, help="A build folder (served with its files) or one RDF file.")
+              show_default=True, help=GRAPH_HELP + " A build folder's files are served too.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (default: loopback).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per query.")
@@ -102,9 +120,9 @@ def export_command(fmt: str, graph_path: Path, out: Path | None, base_iri: str |
 def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_bytes: int, max_request_bytes: int,
           workers: int, quiet: bool) -> None:
     """Serve the graph: SPARQL at /sparql, resources at their IRIs' paths, the build's files (read-only)."""
-    from graph.export import ExportError
-    from graph.serve import ServeError, serve as run
-    from graph.sparql_pool import Limits
+    from graph.outputs.export import ExportError
+    from graph.server.serve import ServeError, serve as run
+    from graph.server.sparql_pool import Limits
 
     def ready(url: str, site) -> None:
         click.echo(f"serving {url} — SPARQL at {url}sparql, resources at {url}{site.local_prefix[1:]}… "
@@ -124,7 +142,7 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 @click.option("--graph", "graph_iri", default=None,
               help="Put everything into this one graph (default: each named graph into its own).")
 @click.option("--data", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT, show_default=True,
-              help="A build folder (its graph.trig) or an RDF file.")
+              help=GRAPH_HELP)
 @click.option("--method", type=click.Choice(["auto", "gsp", "update"]), default="auto", show_default=True,
               help="auto: Graph Store Protocol, SPARQL Update if the endpoint has none.")
 @click.option("--user", default=None, help="User for HTTP Basic or Digest authentication.")
@@ -133,8 +151,8 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
             user: str | None, password: str | None) -> None:
     """Load the dataset into a SPARQL 1.1 store, replacing its graphs (publishing twice = publishing once)."""
-    from graph.export import ExportError
-    from graph.publish import PublishError, Target, publish as run, summary
+    from graph.outputs.export import ExportError
+    from graph.publish.gsp import PublishError, Target, publish as run, summary
 
     try:
         report = run(data, Target(endpoint, update_endpoint, user, password), graph_iri, method)
@@ -145,8 +163,8 @@ def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, d
 
 
 @main.command("validate")
-@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT / "graph.ttl",
-              show_default=True, help="The graph to check: an RDF file (Turtle, TriG, N-Triples…) or a build folder.")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help=GRAPH_HELP)
 @click.option("--sources", "source_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the source texts the quotes are checked against (repeatable). Default: data/sources.")
 @click.option("--engine", type=click.Choice(["auto", "pyshacl", "sparql"]), default="auto", show_default=True,
@@ -165,8 +183,8 @@ def validate_command(graph_path: Path, source_dirs: tuple[Path, ...], engine: st
 
     Prints the report. Exit status 0: no violation (warnings allowed); 1: violations; 2: the check could not run.
     """
-    from graph import validate as checks
-    from graph.shacl import ShapeError
+    from graph.checks import validate as checks
+    from graph.checks.shacl import ShapeError
 
     options = {key: value for key, value in (("shapes", shapes), ("floors", floors), ("queries_dir", queries_dir))
                if value is not None}
@@ -184,15 +202,15 @@ def validate_command(graph_path: Path, source_dirs: tuple[Path, ...], engine: st
 @click.argument("name")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="A parameter of the query (repeatable); `hqkg queries` lists each query's parameters.")
-@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT / "graph.ttl",
-              show_default=True, help="The graph to query: an RDF file (Turtle, TriG, N-Triples…) or a build folder.")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help=GRAPH_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "md"]), default="table",
               show_default=True, help="table (aligned), csv or tsv (SPARQL 1.1), json (SPARQL 1.1 JSON), md.")
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
               help="Oxigraph (fast) or rdflib's own SPARQL engine (slow; a cross-check).")
 def query_command(name: str, params: tuple[str, ...], graph_path: Path, fmt: str, engine: str) -> None:
     """Answer the named query NAME (see `hqkg queries`) or the query in the file NAME.rq."""
-    from graph.query import QueryError, answer
+    from graph.query.named import QueryError, answer
 
     try:
         text = answer(name, params, graph_path, fmt, engine)
@@ -204,7 +222,7 @@ def query_command(name: str, params: tuple[str, ...], graph_path: Path, fmt: str
 @main.command("queries")
 def queries_command() -> None:
     """List the named queries (questions, then checks) with their parameters and questions in en and zh."""
-    from graph.query import QueryError, listing
+    from graph.query.named import QueryError, listing
 
     try:
         click.echo(listing(), nl=False)
@@ -213,16 +231,16 @@ def queries_command() -> None:
 
 
 @main.command("network")
-@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT / "graph.ttl",
-              show_default=True, help="The graph: an RDF file (Turtle, TriG, N-Triples…) or a build folder.")
+@click.option("--graph", "graph_path", type=click.Path(path_type=Path), default=pipeline.DEFAULT_OUT,
+              show_default=True, help=GRAPH_HELP)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=pipeline.DEFAULT_OUT / "network",
               show_default=True, help="Folder for region-network.graphml, nodes.csv and edges.csv.")
 @click.option("--level", type=click.Choice(["all", "province", "prefecture", "county"]), default="all",
               show_default=True, help="Regions of one administrative level, or of all levels.")
 def network_command(graph_path: Path, out: Path, level: str) -> None:
     """Export the region linkage network (GraphML, nodes.csv, edges.csv) with degree and betweenness."""
-    from graph.network import export_from_file
-    from graph.query import QueryError
+    from graph.outputs.network import export_from_file
+    from graph.query.named import QueryError
 
     try:
         summary = export_from_file(graph_path, out, None if level == "all" else level)

@@ -17,14 +17,14 @@ def source_path() -> Path:
 
 @pytest.fixture(scope="session")
 def document():
-    from graph.parse import parse_file
+    from graph.ingest.parse import parse_file
 
     return parse_file(SOURCE)
 
 
 @pytest.fixture(scope="session")
 def gazetteer():
-    from graph.gazetteer import load_gazetteer
+    from graph.ingest.gazetteer import load_gazetteer
 
     return load_gazetteer(ROOT / "data" / "entities")
 
@@ -48,6 +48,6 @@ def graph_file(built) -> Path:
 @pytest.fixture(scope="session")
 def store(graph_file):
     """The real build's graph.ttl loaded as the query path loads it (read-only use)."""
-    from graph.query import open_store
+    from graph.query.named import open_store
 
     return open_store(graph_file)

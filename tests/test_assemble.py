@@ -5,10 +5,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
-from graph.assemble import SourceDocument, assemble, doc_id_for
-from graph.link import Matcher, link_document
-from graph.namespaces import HQ, OA, RDF, graph_iri, provision_iri
-from graph.parse import parse_text
+from graph.rdf.assemble import SourceDocument, assemble, doc_id_for
+from graph.ingest.link import Matcher, link_document
+from graph.rdf.namespaces import HQ, OA, RDF, graph_iri, provision_iri
+from graph.ingest.parse import parse_text
 
 DOC = "hongqiao-open-hub-measures-2023"
 
@@ -58,7 +58,7 @@ def test_measure_triples(graph):
 
 
 def test_document_metadata_and_citations(graph):
-    from graph.namespaces import DCTERMS, ELI, XSD, document_iri
+    from graph.rdf.namespaces import DCTERMS, ELI, XSD, document_iri
 
     doc = document_iri(DOC)
     assert graph.value(doc, ELI.date_publication) == Literal("2023-08-16", datatype=XSD.date)

@@ -12,8 +12,8 @@ import pytest
 from bench.corpus import LINE_WIDTH, chinese_numeral, policy_text, vocabulary, write_corpus
 from bench.engines import NamedQuery, _run_queries, answer, digest, ox_rows, rdflib_rows
 from bench.run import named_queries
-from graph.link import Matcher, link_document
-from graph.parse import PAGE_NUMBER, chinese_number, parse_file, parse_text
+from graph.ingest.link import Matcher, link_document
+from graph.ingest.parse import PAGE_NUMBER, chinese_number, parse_file, parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 7
@@ -138,7 +138,7 @@ def test_form_index_finds_what_a_longest_first_regex_alternation_finds():
     import random
     import re
 
-    from graph.link import FormIndex
+    from graph.ingest.link import FormIndex
 
     def regex(forms, text):
         ordered = sorted(forms, key=lambda form: (-len(form), form))
@@ -155,8 +155,8 @@ def test_form_index_finds_what_a_longest_first_regex_alternation_finds():
 def test_store_turtle_is_byte_identical_to_the_sorted_writer(gazetteer, tmp_path):
     """write_graph streams the store one subject at a time; it must write what write_turtle writes."""
     from graph import pipeline
-    from graph.export import load_ontology, write_store_turtle, write_turtle
-    from graph.namespaces import graph_iri
+    from graph.outputs.export import load_ontology, write_store_turtle, write_turtle
+    from graph.rdf.namespaces import graph_iri
 
     sources = write_corpus(tmp_path / "corpus", 3, gazetteer, SEED)
     store = pipeline.assemble_store(gazetteer, pipeline.load_documents(sources, gazetteer), pipeline.DEFAULT_ONTOLOGY)
@@ -169,8 +169,8 @@ def test_store_turtle_is_byte_identical_to_the_sorted_writer(gazetteer, tmp_path
 
 def test_the_store_gets_exactly_the_assembled_quads(gazetteer, tmp_path):
     from graph import pipeline
-    from graph.assemble import assemble
-    from graph.namespaces import graph_iri
+    from graph.rdf.assemble import assemble
+    from graph.rdf.namespaces import graph_iri
 
     sources = write_corpus(tmp_path / "corpus", 2, gazetteer, SEED)
     documents = pipeline.load_documents(sources, gazetteer)

@@ -18,13 +18,13 @@ from rdflib import namespace as ns
 
 import graph
 from graph.cli import main
-from graph.describe import BaseIriError, load_metadata, site_root
-from graph.export import (
+from graph.outputs.describe import BaseIriError, load_metadata, site_root
+from graph.outputs.export import (
     CONTEXT_FILE, FORMATS, VOID_FILE, ExportError, canonical, export, load_dataset, rebase, serialize,
 )
-from graph.gazetteer import DataError
-from graph.namespaces import DEFAULT_BASE, HQ, PREFIXES, graph_iri
-from graph.store import StoreError, to_ox
+from graph.ingest.gazetteer import DataError
+from graph.rdf.namespaces import DEFAULT_BASE, HQ, PREFIXES, graph_iri
+from graph.rdf.store import StoreError, to_ox
 
 ROOT = Path(__file__).resolve().parent.parent
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
@@ -170,7 +170,7 @@ def test_cli_export(built, tmp_path):
 def test_cli_export_errors_name_the_input(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["export", "--format", "nt", "--graph", str(tmp_path / "missing")])
-    assert result.exit_code == 1 and f"{tmp_path / 'missing'}: no such file or folder" in result.output
+    assert result.exit_code == 1 and f"{tmp_path / 'missing'}: no such graph file or build folder" in result.output
     result = runner.invoke(main, ["export", "--format", "nt", "--graph", str(tmp_path)])
     assert result.exit_code == 1 and "no graph.trig or graph.ttl" in result.output
     broken = tmp_path / "broken.ttl"

@@ -1,4 +1,4 @@
-"""graph.gazetteer: the real entity files load and agree with facts.md and the source text; bad data is refused
+"""graph.ingest.gazetteer: the real entity files load and agree with facts.md and the source text; bad data is refused
 with the right file and line (fixtures written in tmp_path, one small folder per case)."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from graph import gazetteer as gz
-from graph.gazetteer import DataError, load_gazetteer
+from graph.ingest import gazetteer as gz
+from graph.ingest.gazetteer import DataError, load_gazetteer
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTITIES = ROOT / "data" / "entities"

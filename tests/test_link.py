@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.gazetteer import load_gazetteer
-from graph.link import Matcher, link_document
-from graph.parse import parse_text
+from graph.ingest.gazetteer import load_gazetteer
+from graph.ingest.link import Matcher, link_document
+from graph.ingest.parse import parse_text
 
 # What each provision of the real text names, read off the text by hand (kind -> entity ids).
 # Composite names count: 嘉昆太 names 嘉定, 昆山 and 太仓; 沪乍杭 names 上海, 乍浦 and 杭州; a project or
@@ -99,7 +99,7 @@ def _names(linked_provision) -> dict[str, set[str]]:
 
 
 def test_every_provision_links_exactly_what_the_text_names(linked):
-    from graph.link import provision_name
+    from graph.ingest.link import provision_name
 
     got = {provision_name(lp.provision): _names(lp) for lp in linked.provisions}
     assert set(got) == set(EXPECTED)

@@ -4,8 +4,8 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import get_annotations
 
-from graph import namespaces as ns
-from graph.namespaces import (
+from graph.rdf import namespaces as ns
+from graph.rdf.namespaces import (
     ELI,
     HQ,
     HQR,

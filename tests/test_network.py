@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.network import EDGES_CSV, GRAPHML, NODES_CSV, export_network, region_network
-from graph.query import find_query, run
+from graph.outputs.network import EDGES_CSV, GRAPHML, NODES_CSV, export_network, region_network
+from graph.query.named import find_query, run
 from test_queries import MEASURE_CITIES, MEASURE_PROVINCES
 
 HQR = "https://w3id.org/hongqiao-kg/id/region/"

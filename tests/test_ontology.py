@@ -12,8 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import get_annotations
 
-from graph import namespaces as ns
-from graph.namespaces import DCTERMS, ELI, HQ, HQR, OA, OWL, PROV, RDF, RDFS, SKOS, VANN
+from graph.rdf import namespaces as ns
+from graph.rdf.namespaces import DCTERMS, ELI, HQ, HQR, OA, OWL, PROV, RDF, RDFS, SKOS, VANN
 # GEO and XSD are used as ns.GEO / ns.XSD: pytest probes module globals, and these open namespaces warn on that.
 
 ONTOLOGY_FILE = Path(__file__).resolve().parent.parent / "ontology" / "hongqiao.ttl"

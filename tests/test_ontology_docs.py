@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graph.namespaces import HQ, OWL, RDF, RDFS, SKOS
-from graph.ontology_docs import render, terms_of
+from graph.rdf.namespaces import HQ, OWL, RDF, RDFS, SKOS
+from graph.outputs.ontology_docs import render, terms_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "hongqiao.ttl"
@@ -72,7 +72,7 @@ def test_every_text_is_escaped():
 
 def test_the_page_is_the_same_in_every_process():
     code = ("import sys, hashlib; from pathlib import Path; from rdflib import Graph; "
-            "from graph.ontology_docs import render; "
+            "from graph.outputs.ontology_docs import render; "
             f"print(hashlib.sha256(render(Graph().parse({str(ONTOLOGY)!r})).encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               cwd=ROOT).stdout.strip() for _ in range(2)}

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph import page_layout
+from graph.site import layout as page_layout
 from graph.cli import main
-from graph.namespaces import graph_iri
-from graph.page_browser import CHROMIUM, launch, open_page
-from graph.page_data import parse_point, read_graph
-from graph.page_render import VIS_NETWORK, script_json
-from graph.page_views import MAX_QUOTES, class_styles, infrastructure_view, measure_view, whole_graph_view
-from graph.pages import PAGE_FILES, build_views, write_site
-from graph.store import Store
+from graph.rdf.namespaces import graph_iri
+from bench.browser import CHROMIUM, launch, open_page
+from graph.site.data import parse_point, read_graph
+from graph.site.render import VIS_NETWORK, script_json
+from graph.site.views import MAX_QUOTES, class_styles, infrastructure_view, measure_view, whole_graph_view
+from graph.site.pages import PAGE_FILES, build_views, write_site
+from graph.rdf.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "data" / "pages"
@@ -69,7 +69,7 @@ def expected_nodes(store: Store, page: str, provision: str | None = None) -> int
             { ?n a/rdfs:subClassOf* hq:InfrastructureProject }
             UNION { ?p a/rdfs:subClassOf* hq:InfrastructureProject ; hq:connects|hq:locatedIn ?n } }""")
     if page == "regions.html":
-        from graph.network import region_network
+        from graph.outputs.network import region_network
 
         return region_network(store).number_of_nodes()
     if page == "measures.html":  # the provision, its parent, what it names, and their places, parents, members
@@ -214,7 +214,7 @@ def test_infrastructure_view_draws_projects_and_their_regions_on_the_map(real):
 
 
 def test_region_view_draws_the_region_network_on_the_map(real):
-    from graph.network import region_network
+    from graph.outputs.network import region_network
 
     out, store = real
     network = region_network(store)

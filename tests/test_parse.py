@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.parse import ParseError, chinese_number, parse_file, parse_text
+from graph.ingest.parse import ParseError, chinese_number, parse_file, parse_text
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "parse"
 

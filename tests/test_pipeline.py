@@ -10,11 +10,12 @@ import pytest
 from rdflib import Graph
 
 from graph import pipeline
-from graph.gazetteer import DataError
-from graph.parse import ParseError
+from graph.ingest.gazetteer import DataError
+from graph.ingest.parse import ParseError
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "pipeline"
-CORE_STEPS = [pipeline.write_graph, pipeline.write_candidates, pipeline.write_report]
+CORE_STEPS = [pipeline.Step("graph", "output", pipeline.write_graph_turtle, "graph.ttl"),
+              *pipeline.select_steps(only=["candidates", "report"])]
 
 
 def _build(out: Path, *sources: Path, **options):
@@ -91,7 +92,7 @@ def test_failing_output_step_leaves_no_half_written_output(tmp_path, source_path
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        pipeline.build(pipeline.BuildOptions(sources=[source_path], out=out), steps=[*CORE_STEPS, explode])
+        pipeline.build(pipeline.BuildOptions(sources=[source_path], out=out), steps=[*CORE_STEPS, pipeline.Step("explode", "output", explode, "fails")])
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 

@@ -19,9 +19,9 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from graph.cli import main
-from graph.export import load_dataset
-from graph.namespaces import graph_iri
-from graph.publish import PublishError, Target, chunks, plan, publish
+from graph.outputs.export import load_dataset
+from graph.rdf.namespaces import graph_iri
+from graph.publish.gsp import PublishError, Target, chunks, plan, publish
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
 pytestmark = pytest.mark.skipif(not Path(OXIGRAPH).is_file(),

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from graph.query import QUERIES_DIR, Result, find_query, open_rdflib, run
-from graph.store import Store
+from graph.query.named import QUERIES_DIR, Result, find_query, open_rdflib, run
+from graph.rdf.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "hongqiao.ttl"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rdflib import Literal, URIRef
 
 from graph.cli import main
-from graph.query import (
+from graph.query.named import (
     QUERIES_DIR, Param, QueryError, Result, answer, bind_params, find_query, open_rdflib,
     parse_param_args, parse_query, render, run, to_table, width,
 )

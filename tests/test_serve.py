@@ -21,9 +21,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from graph.namespaces import DEFAULT_BASE, HQ, OA, PREFIXES, RDF, RDFS
-from graph.serve import make_server, open_site
-from graph.sparql_pool import Limits, negotiate, parse_accept, screen, Refused
+from graph.rdf.namespaces import DEFAULT_BASE, HQ, OA, PREFIXES, RDF, RDFS
+from graph.server.serve import make_server, open_site
+from graph.server.sparql_pool import Limits, negotiate, parse_accept, screen, Refused
 
 MEASURES = f"PREFIX hq: <{PREFIXES['hq']}> SELECT ?m WHERE {{ ?m a hq:Measure }} ORDER BY ?m"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -401,7 +401,8 @@ def test_negotiation_prefers_quality_then_specificity():
 
 def test_binds_loopback_by_default(built):
     import inspect
-    from graph import cli, serve
+    from graph import cli
+    from graph.server import serve
 
     assert inspect.signature(serve.make_server).parameters["host"].default == "127.0.0.1"
     assert next(p for p in cli.serve.params if p.name == "host").default == "127.0.0.1"

@@ -5,8 +5,8 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from graph.namespaces import DEFAULT_BASE, PREFIXES, XSD
-from graph.turtle import TurtleWriter
+from graph.rdf.namespaces import DEFAULT_BASE, PREFIXES, XSD
+from graph.rdf.turtle import TurtleWriter
 
 BASE = DEFAULT_BASE
 KUNSHAN = URIRef(BASE + "region/kunshan")

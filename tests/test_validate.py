@@ -12,13 +12,13 @@ import yaml
 from click.testing import CliRunner
 from rdflib import BNode, Graph, URIRef
 
-from graph import pipeline
+from graph import pipeline, resources
 from graph.cli import main
-from graph.gazetteer import load_gazetteer
-from graph.namespaces import HQR, PREFIXES
-from graph.shacl import SH, checks, load_shapes, run_pyshacl, run_sparql_engine, store_graph
-from graph.store import Store
-from graph.validate import (
+from graph.ingest.gazetteer import load_gazetteer
+from graph.rdf.namespaces import HQR, PREFIXES
+from graph.checks.shacl import SH, checks, load_shapes, run_pyshacl, run_sparql_engine, store_graph
+from graph.rdf.store import Store
+from graph.checks.validate import (
     DEFAULT_SHAPES, REPORT_FILE, FloorsError, SourceFiles, ValidationError, load_floors, validate_store,
 )
 
@@ -164,7 +164,7 @@ def test_floors_file_errors_name_file_and_line(tmp_path):
 
 
 def test_the_project_floors_are_the_policy_s_counts():
-    floors = load_floors(pipeline.ROOT / "data" / "floors.yaml")
+    floors = load_floors(resources.FLOORS)
     assert floors.documents["hongqiao-open-hub-measures-2023"] == {"sections": 3, "measures": 24}
     assert (floors.min_sections, floors.min_measures) == (1, 1)
 

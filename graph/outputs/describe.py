@@ -1,0 +1,334 @@
+"""The dataset's own description: VoID and DCAT for the dataset and each distribution, PROV-O for the build.
+
+Input: the dataset's quads (as built, without this description), the metadata in data/dataset.yaml, the base
+IRI and the dump files. Output: the triples of the graph `<base>graph/dataset` (written as build/void.ttl and
+into the TriG). Counts, vocabularies, sources and example resources are computed from the quads; dates come from
+the metadata, never from the clock, so that every build of the same data is byte-identical.
+
+Dumps and the SPARQL endpoint live at the site root, one level above the base IRI: with the default base
+`https://w3id.org/hongqiao-kg/id/` the N-Triples dump is `https://w3id.org/hongqiao-kg/graph.nt` and the
+endpoint `https://w3id.org/hongqiao-kg/sparql` (the layout `hqkg serve` gives a build folder).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from graph import resources
+from graph import __version__
+from graph.ingest.yamlfile import DataError, LineMapping, read_yaml
+from graph.rdf.namespaces import (
+    curie,
+    DCAT, DCTERMS, HQ, ONTOLOGY_IRI, OWL, PREFIXES, PROV, RDF, RDFS, VOID, XSD,
+)
+
+DEFAULT_METADATA = resources.DATASET
+
+Triple = tuple[Node, Node, Node]
+
+MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+LANGUAGES = "http://id.loc.gov/vocabulary/iso639-1/"
+# Namespaces of data, not of vocabularies: never listed as void:vocabulary.
+_DATA_PREFIXES = ("hqr", "wd")
+_MENTION_PROPERTIES = (HQ.mentionsRegion, HQ.mentionsProject, HQ.mentionsInstitution, HQ.usesInstrument)
+
+
+class BaseIriError(ValueError):
+    """A base IRI that cannot be used (not absolute http(s), or not ending in '/')."""
+
+
+def check_base(base: str) -> str:
+    """The base IRI unchanged, or BaseIriError saying what is wrong with it."""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not base.endswith("/"):
+        raise BaseIriError(f"base IRI must be an absolute http(s) IRI ending in '/', got {base!r}")
+    if any(c in base for c in ' <>"{}|\\^`') or "?" in base or "#" in base:
+        raise BaseIriError(f"base IRI must not contain spaces, '<>\"{{}}|\\^`', a query or a fragment: {base!r}")
+    return base
+
+
+def site_root(base: str) -> str:
+    """Where the dumps and the endpoint live: the base IRI's parent ('…/hongqiao-kg/id/' -> '…/hongqiao-kg/')."""
+    return urljoin(check_base(base), "..")
+
+
+def description_graph(base: str) -> URIRef:
+    """`<base>graph/dataset`: the named graph holding this description."""
+    return URIRef(f"{base}graph/dataset")
+
+
+@dataclass(frozen=True)
+class Dump:
+    """A file of the build published as a distribution."""
+
+    key: str  # 'nt', 'trig-gz'…: the distribution's IRI is <base>dataset/distribution/<key>
+    filename: str
+    media_type: str  # e.g. 'application/n-triples'
+    format_iri: str  # e.g. 'http://www.w3.org/ns/formats/N-Triples'
+    title_en: str
+    gzipped: bool = False
+
+
+@dataclass(frozen=True)
+class DatasetMetadata:
+    title_zh: str
+    title_en: str
+    description_zh: str
+    description_en: str
+    keywords_zh: tuple[str, ...]
+    keywords_en: tuple[str, ...]
+    languages: tuple[str, ...]
+    license: str
+    creator: str
+    issued: str
+    modified: str
+
+
+_TEXT_FIELDS = ("title_zh", "title_en", "description_zh", "description_en", "license", "creator", "issued",
+                "modified")
+_LIST_FIELDS = ("keywords_zh", "keywords_en", "languages")
+
+
+def load_metadata(path: Path = DEFAULT_METADATA) -> DatasetMetadata:
+    """Read data/dataset.yaml; any problem raises DataError naming the file and line."""
+    label = str(path)
+    root = read_yaml(path)
+    if not isinstance(root, LineMapping):
+        raise DataError(label, 1, "the file must be a mapping of field: value")
+    values: dict[str, str | tuple[str, ...]] = {}
+    for key, value in root.items():
+        line = root.line_of(key)
+        if key not in _TEXT_FIELDS + _LIST_FIELDS:
+            raise DataError(label, line, f"unknown field {key!r}; expected {', '.join(_TEXT_FIELDS + _LIST_FIELDS)}")
+        if key in _TEXT_FIELDS:
+            if isinstance(value, (bool, list, dict)) or value is None or not str(value).strip():
+                raise DataError(label, line, f"{key!r} must be a non-empty string")
+            values[key] = str(value).strip()
+        else:
+            if not (isinstance(value, list) and value
+                    and all(isinstance(i, (str, int, float)) and not isinstance(i, bool) and str(i).strip()
+                            for i in value)):
+                raise DataError(label, line, f"{key!r} must be a non-empty list of strings")
+            values[key] = tuple(str(i).strip() for i in value)
+        _check_value(label, line, key, values[key])
+    missing = [k for k in _TEXT_FIELDS + _LIST_FIELDS if k not in values]
+    if missing:
+        raise DataError(label, 1, f"missing field(s) {', '.join(missing)}")
+    if values["modified"] < values["issued"]:
+        line = root.line_of("modified")
+        raise DataError(label, line, f"modified {values['modified']} is before issued {values['issued']}")
+    return DatasetMetadata(**values)  # type: ignore[arg-type]
+
+
+def _check_value(label: str, line: int, key: str, value) -> None:
+    if key in ("issued", "modified"):
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError
+            date.fromisoformat(value)
+        except ValueError:
+            raise DataError(label, line, f"{key!r} must be a date YYYY-MM-DD, got {value!r}") from None
+    if key == "license" and urlsplit(value).scheme not in ("http", "https"):
+        raise DataError(label, line, f"'license' must be an http(s) IRI, got {value!r}")
+    if key == "languages" and not all(re.fullmatch(r"[a-z]{2}", v) for v in value):
+        raise DataError(label, line, f"'languages' must be ISO 639-1 codes like zh, got {list(value)!r}")
+
+
+# --- the description ---------------------------------------------------------------------------------------------
+
+def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: DatasetMetadata, base: str,
+             dumps: Sequence[Dump]) -> list[Triple]:
+    """VoID + DCAT + PROV-O triples describing the dataset `quads` published under `base` with `dumps`."""
+    base = check_base(base)
+    own = description_graph(base)
+    quads = [q for q in quads if q[3] != own]
+    site = site_root(base)
+    dataset = URIRef(f"{base}dataset")
+    out: list[Triple] = []
+
+    def add(s: Node, p: Node, o: Node) -> None:
+        out.append((s, p, o))
+
+    # The dataset (VoID + DCAT)
+    for cls in (VOID.Dataset, DCAT.Dataset):
+        add(dataset, RDF.type, cls)
+    for lang, title, text in (("zh", metadata.title_zh, metadata.description_zh),
+                              ("en", metadata.title_en, metadata.description_en)):
+        add(dataset, DCTERMS.title, Literal(title, lang=lang))
+        add(dataset, RDFS.label, Literal(title, lang=lang))
+        add(dataset, DCTERMS.description, Literal(text, lang=lang))
+    for lang, keywords in (("zh", metadata.keywords_zh), ("en", metadata.keywords_en)):
+        for keyword in keywords:
+            add(dataset, DCAT.keyword, Literal(keyword, lang=lang))
+    for code in metadata.languages:
+        add(dataset, DCTERMS.language, URIRef(LANGUAGES + code))
+    add(dataset, DCTERMS.license, URIRef(metadata.license))
+    add(dataset, DCTERMS.creator, Literal(metadata.creator))
+    add(dataset, DCTERMS.issued, Literal(metadata.issued, datatype=XSD.date))
+    add(dataset, DCTERMS.modified, Literal(metadata.modified, datatype=XSD.date))
+    add(dataset, OWL.versionInfo, Literal(__version__))
+    add(dataset, VOID.uriSpace, Literal(base))
+    add(dataset, DCAT.landingPage, URIRef(site))
+
+    stats = _statistics(quads, base)
+    for prop, value in (("triples", stats.triples), ("entities", stats.entities),
+                        ("distinctSubjects", stats.subjects), ("distinctObjects", stats.objects),
+                        ("properties", len(stats.properties)), ("classes", len(stats.classes))):
+        add(dataset, VOID[prop], Literal(value))
+    for vocabulary in stats.vocabularies:
+        add(dataset, VOID.vocabulary, URIRef(vocabulary))
+    for example in stats.examples:
+        add(dataset, VOID.exampleResource, example)
+    for graph, count in sorted(stats.graphs.items()):
+        add(dataset, VOID.subset, graph)
+        add(graph, RDF.type, VOID.Dataset)
+        add(graph, VOID.triples, Literal(count))
+        if str(graph).startswith(f"{base}graph/"):
+            add(graph, RDFS.label, Literal(f"{str(graph)[len(base) + 6:]} graph", lang="en"))
+    for cls, count in sorted(stats.classes.items()):
+        partition = URIRef(f"{base}dataset/class/{_slug(cls)}")
+        add(dataset, VOID.classPartition, partition)
+        add(partition, VOID["class"], cls)
+        add(partition, VOID.entities, Literal(count))
+    for prop, count in sorted(stats.properties.items()):
+        partition = URIRef(f"{base}dataset/property/{_slug(prop)}")
+        add(dataset, VOID.propertyPartition, partition)
+        add(partition, VOID.property, prop)
+        add(partition, VOID.triples, Literal(count))
+
+    # Where it came from: the source documents and their published texts
+    for document, text in stats.sources:
+        add(dataset, DCTERMS.source, document)
+        add(dataset, PROV.wasDerivedFrom, text)
+
+    # The SPARQL endpoint and the dumps
+    endpoint = URIRef(f"{site}sparql")
+    service = URIRef(f"{base}dataset/sparql")
+    add(dataset, VOID.sparqlEndpoint, endpoint)
+    add(service, RDF.type, DCAT.DataService)
+    add(service, DCTERMS.title, Literal("SPARQL 1.1 endpoint (read-only)", lang="en"))
+    add(service, DCAT.endpointURL, endpoint)
+    add(service, DCAT.servesDataset, dataset)
+    add(service, DCTERMS.conformsTo, SPARQL_PROTOCOL)
+    sparql = URIRef(f"{base}dataset/distribution/sparql")
+    add(dataset, DCAT.distribution, sparql)
+    add(sparql, RDF.type, DCAT.Distribution)
+    add(sparql, DCTERMS.title, Literal("SPARQL endpoint", lang="en"))
+    add(sparql, DCAT.accessURL, endpoint)
+    add(sparql, DCAT.accessService, service)
+    add(sparql, DCTERMS.license, URIRef(metadata.license))
+    for dump in dumps:
+        url = URIRef(urljoin(site, dump.filename))
+        distribution = URIRef(f"{base}dataset/distribution/{dump.key}")
+        add(dataset, VOID.dataDump, url)
+        add(dataset, DCAT.distribution, distribution)
+        add(distribution, RDF.type, DCAT.Distribution)
+        add(distribution, DCTERMS.title, Literal(dump.title_en, lang="en"))
+        add(distribution, DCAT.downloadURL, url)
+        add(distribution, DCAT.accessURL, url)
+        add(distribution, DCAT.mediaType, URIRef(MEDIA_TYPES + dump.media_type))
+        add(distribution, DCTERMS["format"], URIRef(dump.format_iri))
+        add(distribution, DCTERMS.license, URIRef(metadata.license))
+        add(distribution, DCTERMS.issued, Literal(metadata.issued, datatype=XSD.date))
+        add(distribution, DCTERMS.modified, Literal(metadata.modified, datatype=XSD.date))
+        if dump.gzipped:
+            add(distribution, DCAT.compressFormat, URIRef(MEDIA_TYPES + "application/gzip"))
+
+    # How it was made (PROV-O): this software, from the source texts and the ontology
+    build = URIRef(f"{base}dataset/build")
+    software = URIRef(f"{base}dataset/software")
+    add(dataset, PROV.wasGeneratedBy, build)
+    add(build, RDF.type, PROV.Activity)
+    add(build, RDFS.label, Literal(f"Build of the dataset by hongqiao-kg {__version__}", lang="en"))
+    add(build, PROV.generated, dataset)
+    add(build, PROV.wasAssociatedWith, software)
+    for _, text in stats.sources:
+        add(build, PROV.used, text)
+    if stats.has_ontology:
+        add(build, PROV.used, ONTOLOGY_IRI)
+    add(software, RDF.type, PROV.SoftwareAgent)
+    add(software, RDFS.label, Literal(f"hongqiao-kg {__version__}"))
+    add(software, OWL.versionInfo, Literal(__version__))
+    return sorted(set(out), key=lambda t: (str(t[0]), str(t[1]), t[2].n3()))
+
+
+@dataclass
+class _Stats:
+    triples: int
+    entities: int
+    subjects: int
+    objects: int
+    graphs: dict[URIRef, int]
+    classes: dict[URIRef, int]
+    properties: dict[URIRef, int]
+    vocabularies: list[str]
+    sources: list[tuple[URIRef, URIRef]]
+    examples: list[URIRef]
+    has_ontology: bool
+
+
+def _statistics(quads: list[tuple[Node, Node, Node, Node | None]], base: str) -> _Stats:
+    triples = {(s, p, o) for s, p, o, _ in quads}
+    graphs = Counter(g for *_, g in quads if isinstance(g, URIRef))
+    properties = Counter(p for _, p, _ in triples)
+    typed: dict[URIRef, set[Node]] = defaultdict(set)
+    for s, p, o in triples:
+        if p == RDF.type and isinstance(o, URIRef):
+            typed[o].add(s)
+    classes = {cls: len(members) for cls, members in typed.items()}
+    subjects = {s for s, _, _ in triples}
+    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(base)}
+    vocabularies = sorted({_namespace(t) for t in list(properties) + list(classes)} - {None})
+    source_texts = typed.get(HQ.SourceText, set())
+    sources = sorted((s, o) for s, p, o in triples
+                     if p == DCTERMS.source and o in source_texts and s in typed.get(HQ.PolicyDocument, ()))
+    return _Stats(len(triples), len(entities), len(subjects), len({o for _, _, o in triples}), dict(graphs),
+                  classes, dict(properties), vocabularies, sources, _examples(triples, typed, sources),
+                  (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in triples)
+
+
+def _examples(triples: set[Triple], typed: dict[URIRef, set[Node]], sources: list[tuple[URIRef, URIRef]]) -> list:
+    """Each source document, its first measure, and the entity its measures name most often."""
+    examples: list[URIRef] = []
+    numbers = {s: int(o) for s, p, o in triples if p == HQ.number and s in typed.get(HQ.Measure, ())}
+    for document, _ in sources:
+        examples.append(document)
+        measures = [m for m in numbers if str(m).startswith(f"{document}/measure/")]
+        if measures:
+            examples.append(min(measures, key=lambda m: (numbers[m], str(m))))
+    named = Counter(o for s, p, o in triples if p in _MENTION_PROPERTIES and isinstance(o, URIRef))
+    if named:
+        examples.append(min(named, key=lambda e: (-named[e], str(e))))
+    return examples
+
+
+def _namespace(term: Node) -> str | None:
+    """The vocabulary a class or property belongs to (a known prefix's IRI, else cut at the last '#' or '/')."""
+    iri = str(term)
+    known = [ns for prefix, ns in PREFIXES.items() if prefix not in _DATA_PREFIXES and iri.startswith(ns)]
+    if known:
+        return max(known, key=len)
+    if any(iri.startswith(PREFIXES[prefix]) for prefix in _DATA_PREFIXES):
+        return None
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[:cut + 1] if cut > 0 else None
+
+
+def _slug(term: URIRef) -> str:
+    """'hq-Measure' for hq:Measure; a hash for an IRI outside the known prefixes."""
+    iri = str(term)
+    compact = curie(iri, local=r"[A-Za-z0-9_.-]*")
+    if compact is not None:
+        prefix, local = compact.split(":", 1)
+        return f"{prefix}-{local}" if local else prefix
+    return "iri-" + hashlib.sha1(iri.encode()).hexdigest()[:12]

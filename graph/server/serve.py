@@ -1,0 +1,435 @@
+"""`hqkg serve`: a read-only linked-data server for a build folder (standard library http.server only).
+
+- `/sparql`: the SPARQL 1.1 Protocol (GET ?query=, POST form, POST application/sparql-query); results as JSON,
+  XML, CSV or TSV and graphs as Turtle, JSON-LD, N-Triples or RDF/XML, by Accept or `format=`. Updates are refused
+  (403) by every route; time, result-size and request-size limits are in graph.sparql_pool.Limits.
+- every IRI under the base is served at the same path below the site root: with the default base
+  `https://w3id.org/hongqiao-kg/id/`, `…/id/region/kunshan` is `/id/region/kunshan` here; HTML for people,
+  RDF for machines (content negotiation, or `?format=`).
+- the build folder's files (pages, dumps, void.ttl) at their names; nothing outside the folder, no hidden file,
+  no directory listing.
+
+Binds 127.0.0.1 by default: serving on other interfaces is a choice the caller makes with --host.
+"""
+from __future__ import annotations
+
+import mimetypes
+import sys
+from dataclasses import dataclass
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from graph.server import deref
+from graph.outputs.describe import site_root
+from graph.outputs.export import detect_base, jsonld_bytes
+from graph.rdf.namespaces import DCTERMS, PREFIXES, VOID
+from graph.server.sparql_pool import (
+    FORMAT_NAMES, Job, Limits, QueryPool, Refused, Reply, negotiate, parse_accept, rdf_prefixes, screen, text_reply,
+)
+from graph.rdf.store import Store, graph_file, to_ox
+
+RESOURCE_TYPES = {  # offers for a resource, the first is the default
+    "text/html": "html",
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": "jsonld",
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+RESOURCE_FORMATS = {"html": "text/html", "ttl": "text/turtle", "turtle": "text/turtle",
+                    "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+                    "nt": "application/n-triples", "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml"}
+STATIC_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json",
+                ".rdf": "application/rdf+xml", ".trig": "application/trig", ".nq": "application/n-quads",
+                ".gz": "application/gzip", ".rq": "application/sparql-query", ".csv": "text/csv",
+                ".json": "application/json", ".html": "text/html", ".js": "text/javascript", ".css": "text/css",
+                ".svg": "image/svg+xml", ".md": "text/markdown", ".txt": "text/plain"}
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'"
+
+
+class ServeError(ValueError):
+    """A graph path that cannot be served; the message names it."""
+
+
+@dataclass
+class Site:
+    """What one server serves: the store, its base IRI, the static folder (if any) and the query workers."""
+
+    store: Store
+    base: str
+    local_prefix: str
+    root: Path | None
+    pool: QueryPool
+    limits: Limits
+    quiet: bool = False
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_site(graph: Path, limits: Limits = Limits(), quiet: bool = False) -> Site:
+    """Load a build folder (its dataset; its files served too) or one RDF file."""
+    graph = Path(graph)
+    data = graph_file(graph)
+    root = graph.resolve() if graph.is_dir() else None
+    store = Store()
+    store.load(data)
+    base = detect_base(store)
+    local_prefix = "/" + base[len(site_root(base)):]
+    pool = QueryPool([data.resolve()], limits)
+    return Site(store, base, local_prefix, root, pool, limits, quiet)
+
+
+class LinkedDataServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], site: Site):
+        self.site = site
+        super().__init__(address, Handler)
+
+
+def make_server(site: Site, host: str = "127.0.0.1", port: int = 8000) -> LinkedDataServer:
+    """A server bound to host:port (port 0: any free port; read it from server.server_address)."""
+    return LinkedDataServer((host, port), site)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: LinkedDataServer
+    server_version = "hongqiao-kg"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds a client may take to send its request (slow clients cannot hold a thread forever)
+
+    # --- methods --------------------------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._dispatch(head=False)
+
+    def do_HEAD(self) -> None:
+        self._dispatch(head=True)
+
+    def do_POST(self) -> None:
+        self._guard(self._post)
+
+    def do_OPTIONS(self) -> None:
+        self._send(Reply(204, "text/plain", b""), extra={
+            "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, Content-Type", "Allow": "GET, HEAD, POST, OPTIONS"})
+
+    def _refuse_method(self) -> None:
+        self._discard_body()
+        self._send(text_reply(405, "this server is read-only: only GET, HEAD, POST (to /sparql) and OPTIONS"),
+                   extra={"Allow": "GET, HEAD, POST, OPTIONS"})
+
+    do_PUT = do_DELETE = do_PATCH = _refuse_method
+
+    # --- routing --------------------------------------------------------------------------------------------------
+
+    @property
+    def site(self) -> Site:
+        return self.server.site
+
+    def _target(self) -> tuple[str, str]:
+        """The raw (still percent-encoded) path and query string of the request, also for absolute-form targets."""
+        parts = urlsplit(self.path)
+        return (parts.path or "/"), parts.query
+
+    def _guard(self, action) -> None:
+        try:
+            action()
+        except Refused as refusal:
+            self._send(text_reply(refusal.status, str(refusal)))
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as error:  # never a traceback to the client; the log gets it
+            self.log_error("internal error on %r: %r", self.path, error)
+            self._send(text_reply(500, "internal server error"))
+
+    def _dispatch(self, head: bool) -> None:
+        def route() -> None:
+            path, query = self._target()
+            if path == "/sparql":
+                self._sparql_get(query, head)
+            elif not self._resource(path, query, head):
+                self._static(path, head)
+        self._guard(route)
+
+    # --- SPARQL ---------------------------------------------------------------------------------------------------
+
+    def _params(self, text: str) -> dict[str, list[str]]:
+        try:
+            return parse_qs(text, keep_blank_values=True, max_num_fields=200)
+        except ValueError as error:
+            raise Refused(400, f"cannot read the parameters: {error}") from None
+
+    def _sparql_get(self, query_string: str, head: bool) -> None:
+        if len(query_string) > self.site.limits.request_bytes:
+            raise Refused(414, f"the query string is longer than {self.site.limits.request_bytes} bytes; use POST")
+        params = self._params(query_string)
+        if "update" in params:
+            raise Refused(403, "this endpoint is read-only: updates are refused")
+        if "query" not in params:
+            self._send(Reply(200, "text/html; charset=utf-8", _query_form(self.site).encode()), head=head)
+            return
+        self._run_query(params, head)
+
+    def _post(self) -> None:
+        path, query_string = self._target()
+        if path != "/sparql":
+            self._discard_body()
+            raise Refused(405, "POST is accepted at /sparql only")
+        body = self._read_body()
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        params = self._params(query_string)
+        if media == "application/sparql-update":
+            raise Refused(403, "this endpoint is read-only: updates are refused")
+        if media == "application/x-www-form-urlencoded":
+            form = self._params(body.decode("utf-8", errors="replace"))
+            if "update" in form:
+                raise Refused(403, "this endpoint is read-only: updates are refused")
+            for name, values in form.items():
+                params.setdefault(name, []).extend(values)
+        elif media == "application/sparql-query":
+            try:
+                params["query"] = [body.decode("utf-8")]
+            except UnicodeDecodeError:
+                raise Refused(400, "the query is not valid UTF-8") from None
+        else:
+            raise Refused(415, "POST a query as application/x-www-form-urlencoded (query=…) "
+                               "or as application/sparql-query")
+        if "query" not in params:
+            raise Refused(400, "no query: give the parameter query=")
+        self._run_query(params, head=False)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            raise Refused(411, "send the body with a Content-Length, not chunked")
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            self.close_connection = True
+            raise Refused(411, "a POST needs a Content-Length")
+        try:
+            length = int(length_header)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise Refused(400, f"bad Content-Length {length_header!r}") from None
+        if length > self.site.limits.request_bytes:
+            self.close_connection = True  # the body is left unread: this connection cannot be reused
+            raise Refused(413, f"the request body ({length} bytes) is larger than the limit of "
+                               f"{self.site.limits.request_bytes} bytes")
+        return self.rfile.read(length)
+
+    def _discard_body(self) -> None:
+        if self.headers.get("Content-Length") or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+
+    def _run_query(self, params: dict[str, list[str]], head: bool) -> None:
+        queries = params.get("query", [])
+        if len(queries) != 1:
+            raise Refused(400, "give exactly one query parameter")
+        query = queries[0]
+        if len(query.encode()) > self.site.limits.request_bytes:
+            raise Refused(413, f"the query is longer than {self.site.limits.request_bytes} bytes")
+        screen(query)
+        accept = parse_accept(self.headers.get("Accept"))
+        if params.get("format"):
+            from_format = [(t, 1.0) for name in params["format"][-1:] for t in FORMAT_NAMES.get(name.lower(), ())]
+            if not from_format:
+                raise Refused(400, f"unknown format {params['format'][-1]!r}; use one of {', '.join(FORMAT_NAMES)}")
+            accept = from_format
+        job = Job(query, tuple(accept), tuple(params.get("default-graph-uri", [])),
+                  tuple(params.get("named-graph-uri", [])))
+        self._send(self.site.pool.run(job), head=head, extra={"Vary": "Accept"})
+
+    # --- resources ------------------------------------------------------------------------------------------------
+
+    def _resource(self, path: str, query_string: str, head: bool) -> bool:
+        """Serve the resource whose IRI this path stands for; False if the path names none."""
+        prefix = self.site.local_prefix
+        if not path.startswith(prefix) or len(path) == len(prefix):
+            return False
+        iri = deref.exists(self.site.store, self.site.base + path[len(prefix):])
+        if iri is None:
+            return False
+        params = self._params(query_string)
+        if params.get("format"):
+            name = params["format"][-1].lower()
+            if name not in RESOURCE_FORMATS:
+                raise Refused(400, f"unknown format {name!r}; use one of {', '.join(RESOURCE_FORMATS)}")
+            chosen = RESOURCE_FORMATS[name]
+        else:
+            chosen = negotiate(parse_accept(self.headers.get("Accept")), list(RESOURCE_TYPES))
+        if chosen is None:
+            self._send(text_reply(406, f"available as {', '.join(RESOURCE_TYPES)}"), head=head)
+            return True
+        triples = deref.description(self.site.store, iri)
+        kind = RESOURCE_TYPES[chosen]
+        if kind == "html":
+            context = deref.PageContext(self.site.base, self.site.local_prefix)
+            body = deref.resource_page(self.site.store, iri, triples, context).encode()
+            extra = {"Content-Security-Policy": HTML_POLICY, "Vary": "Accept"}
+        elif kind == "jsonld":
+            body, extra = jsonld_bytes(triples, self.site.base), {"Vary": "Accept"}
+        else:
+            body = ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples), format=kind,
+                                prefixes=rdf_prefixes())
+            extra = {"Vary": "Accept"}
+        self._send(Reply(200, f"{chosen}; charset=utf-8", body), head=head, extra=extra)
+        return True
+
+    # --- static files ---------------------------------------------------------------------------------------------
+
+    def _static(self, raw_path: str, head: bool) -> None:
+        file = self._static_file(raw_path)
+        if file is None and raw_path == "/":  # no index.html: a generated home page
+            self._send(Reply(200, "text/html; charset=utf-8", _home(self.site).encode()), head=head,
+                       extra={"Content-Security-Policy": HTML_POLICY})
+            return
+        if file is None:
+            self._send(text_reply(404, "not found"), head=head)
+            return
+        media = STATIC_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] \
+            or "application/octet-stream"
+        if media.startswith("text/") or media in ("application/json", "application/ld+json", "application/trig",
+                                                   "application/n-triples", "application/sparql-query"):
+            media += "; charset=utf-8"
+        # The build's own pages run their scripts (the graph views): they get no Content-Security-Policy.
+        self.send_response(200)
+        self._headers(media, file.stat().st_size)
+        if not head:
+            with open(file, "rb") as source:
+                while chunk := source.read(1 << 16):
+                    self.wfile.write(chunk)
+
+    def _static_file(self, raw_path: str) -> Path | None:
+        """The file a path names inside the build folder, or None: no '..', no hidden names, no way out."""
+        root = self.site.root
+        if root is None:
+            return None
+        try:
+            path = unquote(raw_path, errors="strict")
+        except UnicodeDecodeError:
+            return None
+        if "\x00" in path or "\\" in path:
+            return None
+        segments = [s for s in path.split("/") if s]
+        if any(s in (".", "..") or s.startswith(".") for s in segments):
+            return None
+        candidate = root.joinpath(*segments)
+        try:
+            resolved = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not resolved.is_relative_to(root):  # a symbolic link that leads outside
+            return None
+        if resolved.is_dir():
+            resolved = (resolved / "index.html")
+            if not resolved.is_file() or not resolved.resolve().is_relative_to(root):
+                return None
+        return resolved if resolved.is_file() else None
+
+    # --- writing --------------------------------------------------------------------------------------------------
+
+    def _headers(self, content_type: str, length: int, extra: dict[str, str] | None = None) -> None:
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(length))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Referrer-Policy", "no-referrer")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+
+    def _send(self, reply: Reply, head: bool = False, extra: dict[str, str] | None = None) -> None:
+        self.send_response(reply.status)
+        self._headers(reply.content_type, len(reply.body), extra)
+        if not head and reply.body:
+            self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
+        if not self.site.quiet:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    def log_error(self, format: str, *args) -> None:  # noqa: A002
+        sys.stderr.write(f"{self.address_string()} - error: {format % args}\n")  # even when quiet
+
+
+# --- generated pages -------------------------------------------------------------------------------------------
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"<style>{deref.STYLE}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def _dataset_title(site: Site) -> str:
+    dataset = URIRef(f"{site.base}dataset")
+    titles = {t[2].language: str(t[2]) for t in deref.description(site.store, dataset) if t[1] == DCTERMS.title}
+    return " / ".join(titles[k] for k in ("zh", "en") if k in titles) or "hongqiao-kg"
+
+
+def _query_form(site: Site) -> str:
+    example = (f"PREFIX hq: <{PREFIXES['hq']}>\nPREFIX rdfs: <{PREFIXES['rdfs']}>\n"
+               "SELECT ?measure ?label WHERE {\n  ?measure a hq:Measure ; rdfs:label ?label .\n"
+               '  FILTER(lang(?label) = "en")\n} LIMIT 30')
+    options = "".join(f'<option value="{escape(name)}">{escape(name)}</option>'
+                      for name in ("json", "xml", "csv", "tsv", "ttl", "jsonld", "nt"))
+    limits = site.limits
+    return _page("SPARQL · hongqiao-kg", f"""<header><a href="/">hongqiao-kg</a></header>
+<h1>SPARQL endpoint (read-only)</h1>
+<form method="get" action="/sparql"><textarea name="query" rows="12" cols="90">{escape(example)}</textarea><br>
+<label>format <select name="format">{options}</select></label> <button type="submit">Run</button></form>
+<p class="muted">SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. Results by Accept.
+Limits: {limits.query_seconds:g} s per query, {limits.result_bytes} bytes per result, {limits.request_bytes} bytes
+per request. Updates are refused.</p>""")
+
+
+def _home(site: Site) -> str:
+    dataset = URIRef(f"{site.base}dataset")
+    examples = sorted({t[2] for t in deref.description(site.store, dataset) if t[1] == VOID.exampleResource}, key=str)
+    context = deref.PageContext(site.base, site.local_prefix)
+    items = "".join(f'<li><a href="{escape(context.href(str(e)) or "")}">{escape(str(e))}</a></li>' for e in examples)
+    dumps = ""
+    if site.root is not None:
+        files = sorted(p.name for p in site.root.iterdir() if p.is_file() and not p.name.startswith("."))
+        dumps = "<h2>Files</h2><ul>" + "".join(
+            f'<li><a href="/{escape(name)}">{escape(name)}</a></li>' for name in files) + "</ul>"
+    described = f'<li><a href="{escape(context.href(str(dataset)) or "")}">the dataset description</a></li>' \
+        if deref.exists(site.store, str(dataset)) else ""
+    return _page("hongqiao-kg", f"""<h1>{escape(_dataset_title(site))}</h1>
+<ul><li><a href="/sparql">SPARQL endpoint</a></li>{described}</ul>
+<h2>Example resources</h2><ul>{items}</ul>{dumps}""")
+
+
+def serve(graph: Path, host: str = "127.0.0.1", port: int = 8000, limits: Limits = Limits(),
+          quiet: bool = False, ready=None) -> None:
+    """Serve until interrupted; `ready(url)` is called once the server listens."""
+    site = open_site(graph, limits, quiet)
+    try:
+        server = make_server(site, host, port)
+    except BaseException:
+        site.close()
+        raise
+    try:
+        url = f"http://{_url_host(server.server_address[0])}:{server.server_address[1]}/"
+        if ready:
+            ready(url, site)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        site.close()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

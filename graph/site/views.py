@@ -1,0 +1,547 @@
+"""The pages' contents: which nodes and edges each view draws, where, and what a click on them shows.
+
+Input: GraphFacts (graph/page_data.py) and, for the region view, the region network of graph/network.py.
+Output: View records of plain JSON-ready dicts (ids are small integers; every text is data, escaped later by
+the renderer). Knows the views; nothing of SPARQL or HTML.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.rdf.namespaces import ELI, HQ, HQR, SKOS
+from graph.site.data import FAMILY_RANK, MENTION_PROPERTIES, GraphFacts, Link, Quote, document_of
+from graph.site.layout import anchored, region_positions, relaxed, spread_overlaps
+
+# At most this many nodes get vis-network's physics (from precomputed positions); above it physics is off.
+PHYSICS_MAX_NODES = 150
+# A node or edge lists at most this many quotes; the rest are counted.
+MAX_QUOTES = 40
+# A link of the region network shows at most this many quotes of each measure the two regions share.
+QUOTES_PER_MEASURE = 3
+MAP_FONT = 30
+
+# A qualitative palette (Tableau 20 without its greys, dark tones first) and, per family, (vis shape, legend
+# glyph, first colour).
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+           "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
+FAMILY_STYLE = {
+    str(HQ.Provision): ("star", "★", 3),
+    str(HQ.PolicyDocument): ("hexagon", "⬢", 6),
+    str(HQ.Region): ("dot", "●", 0),
+    str(HQ.InfrastructureProject): ("diamond", "◆", 1),
+    str(HQ.Institution): ("square", "■", 2),
+    str(HQ.PolicyInstrument): ("triangle", "▲", 4),
+    str(HQ.InstrumentType): ("triangleDown", "▼", 9),
+}
+DIRECTED = frozenset(MENTION_PROPERTIES | {str(HQ.parentRegion), str(HQ.hasMember), str(HQ.locatedIn),
+                                          str(HQ.connects), str(SKOS.broader), str(ELI.is_part_of),
+                                          str(ELI.cites)})
+CONTEXT_PROPERTIES = frozenset({str(HQ.parentRegion), str(HQ.hasMember), str(HQ.locatedIn), str(HQ.connects),
+                                str(SKOS.broader)})
+PROJECT_PLACES = frozenset({str(HQ.connects), str(HQ.locatedIn)})
+TEXT_FACT = ("条文", "text")
+
+
+@dataclass
+class View:
+    """One page: what it draws and what its selectors offer."""
+
+    name: str  # file stem: graph, regions, infrastructure, measures
+    title: tuple[str, str]  # (zh, en)
+    intro: tuple[str, str]
+    classes: list[dict[str, Any]] = field(default_factory=list)
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    physics: bool = False
+    font: int = 14  # label size in canvas units: maps are wide, so their labels are drawn larger
+    map: bool = False  # placed by longitude/latitude: labels scale with node size, links drawn lighter
+    provisions: list[dict[str, Any]] = field(default_factory=list)  # the measure view's selector
+    props: list[dict[str, Any]] = field(default_factory=list)  # link kinds: edges refer to them by index
+    sources: list[list[str]] = field(default_factory=list)  # quoted provisions: quotes refer to them by index
+
+    def payload(self) -> dict[str, Any]:
+        """The page's JSON. Edge ids are their list index; a quote is [source index, prefix, exact, suffix]."""
+        return {"name": self.name, "title": list(self.title), "classes": self.classes, "regions": self.regions,
+                "props": self.props, "sources": self.sources, "nodes": self.nodes, "edges": self.edges,
+                "physics": self.physics, "font": self.font, "map": self.map,
+                "provisions": self.provisions}
+
+
+# ---- styles -------------------------------------------------------------------------------------------------
+
+def class_styles(facts: GraphFacts) -> dict[str, dict[str, Any]]:
+    """Every class of every family: the family's shape and a colour of its own from a qualitative palette
+    (distinct within a family), chosen from the ontology alone so colours do not change with the data."""
+    by_family: dict[str, list[str]] = defaultdict(list)
+    known = set(facts.class_supers) | {t.cls for t in facts.things.values()} | set(FAMILY_RANK)
+    for cls in known:
+        family = facts.class_family(cls)
+        if family is not None:
+            by_family[family].append(cls)
+    abstract = {sup for supers in facts.class_supers.values() for sup in supers}  # classes with subclasses
+    styles = {}
+    for family, members in by_family.items():
+        shape, glyph, offset = FAMILY_STYLE[family]
+        # Classes things are drawn with (the leaves) take the strong colours first.
+        members.sort(key=lambda c: (c in abstract, facts.class_depth(c), c))
+        for i, cls in enumerate(members):
+            zh, en = facts.label(cls)
+            styles[cls] = {"iri": cls, "zh": zh, "en": en, "family": family, "shape": shape, "glyph": glyph,
+                           "color": PALETTE[(offset + i) % len(PALETTE)],
+                           "rank": (FAMILY_RANK[family], facts.class_depth(cls), cls)}
+    return styles
+
+
+class _Builder:
+    """Collects a view's nodes and edges with small integer ids, classes and region filter options."""
+
+    def __init__(self, facts: GraphFacts, styles: dict[str, dict[str, Any]]):
+        self.facts, self.styles = facts, styles
+        self.reach = facts.region_reach()
+        self.naming = facts.quotes_naming()
+        self.ids: dict[str, int] = {}
+        self.nodes: list[dict[str, Any]] = []
+        self.edges: list[dict[str, Any]] = []
+        self.edge_ids: dict[tuple[str, str, str], int] = {}
+        self.class_ids: dict[str, int] = {}
+        self.region_ids: dict[str, int] = {}
+        self.prop_ids: dict[tuple, int] = {}
+        self.source_ids: dict[str, int] = {}
+        # Quotes say which document they are from only when the graph holds the text of several.
+        self.several_documents = len({document_of(p) for p in facts.provisions}) > 1
+
+    def node(self, iri: str, cls: str | None = None, size: float = 14.0, extra_facts=()) -> int:
+        if iri in self.ids:
+            return self.ids[iri]
+        thing = self.facts.things.get(iri)
+        zh, en = (thing.zh, thing.en) if thing is not None else self.facts.label(iri)
+        cls = cls or (thing.cls if thing is not None else str(HQ.Region))
+        record = {"id": len(self.nodes), "iri": iri, "zh": zh, "en": en, "cls": self._class(cls),
+                  "x": 0.0, "y": 0.0, "size": round(size, 1),
+                  "regions": sorted(self._region(r) for r in self.reach.get(iri, ())),
+                  "facts": list(extra_facts) + self._facts(iri)}
+        quotes, more = self._quotes(self.naming.get(iri, ()))
+        if quotes:
+            record["quotes"] = quotes
+        if more:
+            record["more"] = more
+        self.ids[iri] = record["id"]
+        self.nodes.append(record)
+        return record["id"]
+
+    def edge(self, source: str, prop: str, target: str, quotes=(), width: float = 1.0, extra_facts=(),
+             arrow: bool | None = None, label: tuple[str, str] | None = None, more: int = 0) -> int:
+        """The edge's id; a link already drawn (the same source, property and target) is drawn once."""
+        key = (source, prop, target)
+        if key in self.edge_ids:
+            return self.edge_ids[key]
+        zh, en = label or self.facts.label(prop)
+        kind = (zh, en, prop in DIRECTED if arrow is None else arrow, _tier(prop))
+        if kind not in self.prop_ids:
+            self.prop_ids[kind] = len(self.prop_ids)
+        record: dict[str, Any] = {"from": self.ids[source], "to": self.ids[target], "prop": self.prop_ids[kind]}
+        if width != 1.0:
+            record["width"] = round(width, 2)
+        if extra_facts:
+            record["facts"] = list(extra_facts)
+        shown, dropped = self._quotes(quotes)
+        more += dropped
+        if shown:
+            record["quotes"] = shown
+        if more:
+            record["more"] = more
+        self.edge_ids[key] = len(self.edges)
+        self.edges.append(record)
+        return self.edge_ids[key]
+
+    def place(self, positions: dict[str, tuple[float, float]]) -> None:
+        for record in self.nodes:
+            x, y = positions.get(record["iri"], (0.0, 0.0))
+            record["x"], record["y"] = round(x, 1), round(y, 1)
+
+    def view(self, name: str, title: tuple[str, str], intro: tuple[str, str], physics: bool | None = None) -> View:
+        classes = sorted(self.class_ids, key=lambda c: self.styles.get(c, {}).get("rank", (99, 0, c)))
+        remap = {self.class_ids[c]: i for i, c in enumerate(classes)}
+        counts: dict[int, int] = defaultdict(int)
+        for record in self.nodes:
+            record["cls"] = remap[record["cls"]]
+            counts[record["cls"]] += 1
+        class_list = []
+        for i, cls in enumerate(classes):
+            style = self.styles.get(cls) or _unknown_style(self.facts, cls)
+            class_list.append({k: style[k] for k in ("iri", "zh", "en", "shape", "glyph", "color")}
+                              | {"count": counts[i]})
+        regions = sorted(self.region_ids, key=lambda r: self._region_rank(r))
+        remap = {self.region_ids[r]: i for i, r in enumerate(regions)}
+        for record in self.nodes:
+            record["regions"] = sorted(remap[r] for r in record["regions"])
+        region_list = [{"iri": r, "zh": self.facts.things[r].zh, "en": self.facts.things[r].en}
+                       for r in regions]
+        if physics is None:
+            physics = len(self.nodes) <= PHYSICS_MAX_NODES
+        props = [{"zh": zh, "en": en, "arrow": arrow, "tier": tier} for (zh, en, arrow, tier) in self.prop_ids]
+        sources = []
+        for iri in self.source_ids:
+            zh, en = self.facts.label(iri)
+            document = document_of(iri)
+            sources.append([zh, en, self.facts.label(document)[0] if self.several_documents else ""])
+        return View(name, title, intro, class_list, region_list, self.nodes, self.edges, physics,
+                    props=props, sources=sources)
+
+    def _class(self, cls: str) -> int:
+        return self.class_ids.setdefault(cls, len(self.class_ids))
+
+    def _region(self, iri: str) -> int:
+        return self.region_ids.setdefault(iri, len(self.region_ids))
+
+    def _region_rank(self, iri: str):
+        """Country, provinces, cities, districts, towns (by the length of their parent chain), then policy areas."""
+        thing = self.facts.things.get(iri)
+        policy_area = thing is not None and _is_policy_area(self.facts, thing.cls)
+        return (policy_area, len(self.reach.get(iri, ())), thing.zh if thing is not None else iri, iri)
+
+    def _facts(self, iri: str) -> list[list[str]]:
+        found = []
+        provision = self.facts.provisions.get(iri)
+        if provision is not None and provision.text:
+            found.append([*TEXT_FACT, provision.text])
+        for prop, value, _ in self.facts.facts.get(iri, ()):
+            zh, en = self.facts.label(prop)
+            found.append([zh, en, value])
+        return found
+
+    def _quotes(self, quotes) -> tuple[list[list], int]:
+        shown = []
+        for q in list(quotes)[:MAX_QUOTES]:
+            source = self.source_ids.setdefault(q.provision, len(self.source_ids))
+            shown.append([source, q.prefix, q.exact, q.suffix])
+        return shown, max(0, len(quotes) - MAX_QUOTES)
+
+
+def _tier(prop: str) -> int:
+    """Which links a crowded page drops first: mentions (2), then parts of documents (1), never places (0)."""
+    return 2 if prop in MENTION_PROPERTIES else 1 if prop == str(ELI.is_part_of) else 0
+
+
+def _is_policy_area(facts: GraphFacts, cls: str) -> bool:
+    seen, stack = set(), [cls]
+    while stack:
+        current = stack.pop()
+        if current == str(HQ.PolicyArea):
+            return True
+        if current not in seen:
+            seen.add(current)
+            stack.extend(facts.class_supers.get(current, ()))
+    return False
+
+
+def _unknown_style(facts: GraphFacts, cls: str) -> dict[str, Any]:
+    zh, en = facts.label(cls)
+    return {"iri": cls, "zh": zh, "en": en, "shape": "dot", "glyph": "●", "color": "#7f7f7f"}
+
+
+def _degree_size(degree: int) -> float:
+    return min(48.0, 10.0 + 3.0 * math.sqrt(degree))
+
+
+def _region_graph(facts: GraphFacts) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    parents: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, set[str]] = defaultdict(set)
+    for link in facts.links:
+        if link.prop == str(HQ.parentRegion):
+            parents[link.source].add(link.target)
+        elif link.prop == str(HQ.hasMember):
+            members[link.source].add(link.target)
+    return parents, members
+
+
+def _geo_positions(facts: GraphFacts, regions) -> dict[str, tuple[float, float]]:
+    parents, members = _region_graph(facts)
+    return region_positions(regions, facts.points, parents, members)
+
+
+# ---- the views ----------------------------------------------------------------------------------------------
+
+def whole_graph_view(facts: GraphFacts, styles) -> View:
+    """Every drawable thing and every link between them; regions start from the map, then a spring layout."""
+    b = _Builder(facts, styles)
+    degree: dict[str, int] = defaultdict(int)
+    for link in facts.links:
+        degree[link.source] += 1
+        degree[link.target] += 1
+    for iri in facts.things:
+        b.node(iri, size=_degree_size(degree[iri]))
+    for link in facts.links:
+        b.edge(link.source, link.prop, link.target, link.quotes)
+    nodes = list(facts.things)
+    pairs = [(link.source, link.target) for link in facts.links]
+    regions = [t.iri for t in facts.of_family(HQ.Region)]
+    start = anchored(nodes, pairs, _geo_positions(facts, regions))
+    b.place(spread_overlaps(relaxed(nodes, pairs, start)))
+    return b.view("graph", ("整体知识图谱", "The whole graph"),
+                  ("条款、区域、项目、机构、政策工具及其关联；颜色与形状表示类别。",
+                   "Provisions, regions, projects, institutions and instruments with their links; colour and shape "
+                   "show the class."))
+
+
+def infrastructure_view(facts: GraphFacts, styles) -> View:
+    """Infrastructure projects and the regions they connect or sit in, on the map."""
+    b = _Builder(facts, styles)
+    projects = [t.iri for t in facts.of_family(HQ.InfrastructureProject)]
+    project_set = set(projects)
+    places = [link for link in facts.links if link.source in project_set and link.prop in PROJECT_PLACES]
+    regions = sorted({link.target for link in places})
+    region_set = set(regions)
+    named = facts.quotes_naming()
+    for iri in projects:
+        b.node(iri, size=8.0 + _degree_size(4 * len({q.provision for q in named.get(iri, ())})))
+    for iri in regions:
+        b.node(iri, size=22.0)
+    for link in places:
+        b.edge(link.source, link.prop, link.target, link.quotes)
+    for link in facts.links:
+        if link.prop == str(HQ.parentRegion) and link.source in region_set and link.target in region_set:
+            b.edge(link.source, link.prop, link.target)
+    fixed = _geo_positions(facts, regions)
+    positions = anchored(projects + regions, [(l.source, l.target) for l in places], fixed, gap=70.0)
+    b.place(spread_overlaps(positions))
+    view = b.view("infrastructure", ("基础设施", "Infrastructure"),
+                  ("铁路、港口、机场、数据中心集群等项目及其连接或所在的区域，按经纬度排布。",
+                   "Railways, ports, airports, data-centre clusters and other projects with the regions they "
+                   "connect or sit in, placed by longitude and latitude."), physics=False)
+    view.font, view.map = MAP_FONT, True
+    return view
+
+
+def region_network_view(facts: GraphFacts, styles, network) -> View:
+    """The region linkage network of graph/network.py, laid out by longitude and latitude."""
+    b = _Builder(facts, styles)
+    measures_by_number = _measures_by_number(facts)
+    order = sorted(network.nodes, key=str)
+    for key in order:
+        attrs = network.nodes[key]
+        iri = str(attrs.get("iri") or key)
+        count = int(attrs.get("measures") or 0)
+        extra = [["触及的条款数", "measures reaching it", str(count)]]
+        if attrs.get("level"):
+            extra.append(["层级", "level", str(attrs["level"])])
+        b.node(iri, cls=_class_iri(attrs.get("class"), facts, iri), size=14.0 + 7.0 * math.sqrt(count),
+               extra_facts=extra)
+    # (measure, region) -> the quotes of that measure naming something that reaches the region
+    reaching: dict[tuple[str, str], list[Quote]] = defaultdict(list)
+    for link in facts.links:
+        for q in link.quotes:
+            for region in b.reach.get(link.target, ()):
+                reaching[(q.provision, region)].append(q)
+    number_label = {number: facts.label(iris[0])[0] for number, iris in measures_by_number.items()}
+    for u, v in sorted(network.edges, key=lambda e: (str(e[0]), str(e[1]))):
+        attrs = network.edges[u, v]
+        iu = str(network.nodes[u].get("iri") or u)
+        iv = str(network.nodes[v].get("iri") or v)
+        numbers = list(dict.fromkeys(_items(attrs.get("measures"))))  # '6, 6, 7': measure 6 of two documents
+        projects = _project_iris(attrs.get("projects"), facts)
+        extra = [["权重", "weight", str(attrs.get("weight", ""))],
+                 ["共同条款", "shared measures", "、".join(number_label.get(n, n) for n in numbers) or "—"],
+                 ["共同项目", "shared projects", "、".join(facts.label(p)[0] for p in projects) or "—"]]
+        evidence, left_out, unquoted = [], 0, 0
+        for number in numbers:
+            # A number names that measure in every document of the graph: keep those reaching both regions.
+            candidates = measures_by_number.get(number, [number] if number in facts.things else [])
+            for m in candidates:
+                found_u, found_v = reaching.get((m, iu), ()), reaching.get((m, iv), ())
+                if not (found_u and found_v) and len(candidates) > 1:
+                    continue
+                if len(evidence) >= MAX_QUOTES:  # counted, not quoted: a corpus can share thousands
+                    unquoted += 1
+                    continue
+                found = sorted(set(found_u) | set(found_v), key=lambda q: (q.start, q.end, q.exact))
+                evidence += found[:QUOTES_PER_MEASURE]  # every shared measure gets its say
+                left_out += max(0, len(found) - QUOTES_PER_MEASURE)
+        if unquoted:
+            extra.append(["未引用的共同条款", "shared measures not quoted here", str(unquoted)])
+        weight = float(attrs.get("weight") or 1)
+        b.edge(iu, "", iv, evidence, width=1.0 + 2.0 * math.sqrt(weight), extra_facts=extra, arrow=False,
+               label=("区域关联", "regions linked"), more=left_out)
+    points = dict(facts.points)
+    for key in order:  # a point the network gives, where the graph had none
+        attrs = network.nodes[key]
+        lon, lat = _number(attrs.get("lon")), _number(attrs.get("lat"))
+        if lon is not None and lat is not None:
+            points.setdefault(str(attrs.get("iri") or key), (lon, lat))
+    iris = [record["iri"] for record in b.nodes]
+    parents, members = _region_graph(facts)
+    fixed = region_positions(iris, points, parents, members)
+    pairs = [(b.nodes[e["from"]]["iri"], b.nodes[e["to"]]["iri"]) for e in b.edges]
+    b.place(spread_overlaps(anchored(iris, pairs, fixed)))
+    view = b.view("regions", ("区域关联网络", "Region linkage network"),
+                  ("区域按经纬度排布；节点大小表示触及该区域的条款数，连线粗细表示共同条款与项目的数量。",
+                   "Regions placed by longitude and latitude; a node's size is the number of measures that reach "
+                   "it, a link's width the number of measures and projects the two regions share."),
+                  physics=False)
+    view.font, view.map = MAP_FONT, True
+    return view
+
+
+def measure_view(facts: GraphFacts, styles) -> View:
+    """Every provision with its text, the things it names highlighted, and its neighbourhood."""
+    b = _Builder(facts, styles)
+    outgoing: dict[str, list[Link]] = defaultdict(list)
+    for link in facts.links:
+        outgoing[link.source].append(link)
+    provisions = sorted((p for p in facts.provisions.values() if p.iri in facts.things), key=_provision_order)
+    entries = []
+    for p in provisions:
+        edges: list[tuple[str, str, str, list[Quote]]] = []
+        mentioned: list[str] = []
+        for link in outgoing.get(p.iri, ()):
+            if link.prop in MENTION_PROPERTIES:
+                mentioned.append(link.target)
+                edges.append((p.iri, link.prop, link.target, link.quotes))
+            elif link.prop == str(ELI.is_part_of):
+                edges.append((p.iri, link.prop, link.target, []))
+        for iri in sorted(set(mentioned)):
+            for link in outgoing.get(iri, ()):
+                if link.prop in CONTEXT_PROPERTIES:
+                    edges.append((link.source, link.prop, link.target, []))
+        members = [p.iri] + sorted({iri for e in edges for iri in (e[0], e[2])} - {p.iri})
+        ids = [b.node(iri) for iri in members]
+        edge_ids = sorted({b.edge(source, prop, target, quotes) for source, prop, target, quotes in edges})
+        mentions: list[tuple[Quote, int]] = []  # one quote may name several things ('嘉昆太')
+        for source, prop, target, quotes in edges:
+            if source == p.iri:
+                for q in quotes:
+                    mentions.append((q, b.ids[target]))
+        title_segments, text_segments = highlight(p, mentions)
+        zh, en = facts.label(p.iri)
+        entries.append({"node": b.ids[p.iri], "key": _hash_key(p.iri), "zh": zh, "en": en,
+                        "title": title_segments, "text": text_segments,
+                        "nodes": ids, "edges": edge_ids})
+    view = b.view("measures", ("条款浏览", "Measures"),
+                  ("选择一条条款：原文中点名的实体以高亮显示，右侧为其关联网络。",
+                   "Pick a provision: the things its text names are highlighted, and its neighbourhood is drawn "
+                   "beside it."), physics=False)
+    view.provisions = entries
+    return view
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+
+def highlight(provision, mentions: list[tuple[Quote, int]]) -> tuple[list, list]:
+    """The provision's title and text cut into segments [text, [node ids named there]].
+
+    Each quote is found by its exact words with their prefix and suffix (oa:TextQuoteSelector); where the words
+    occur more than once, the occurrence closest before the quote's offset in the source file wins (the cleaned
+    text only ever loses characters, so it is never after it). A quote found in neither keeps no highlight.
+    """
+    spans: dict[str, list[tuple[int, int, int]]] = {"title": [], "text": []}
+    hint = None
+    for q, node in sorted(mentions, key=lambda item: (item[0].start, item[0].exact, item[1])):
+        if provision.start is not None:
+            hint = q.start - provision.start
+        for part in ("text", "title"):
+            text = getattr(provision, part)
+            at = _locate(text, q, hint)
+            if at is not None:
+                spans[part].append((at, at + len(q.exact), node))
+                break
+    return _segments(provision.title, spans["title"]), _segments(provision.text, spans["text"])
+
+
+def _locate(text: str, q: Quote, hint: int | None) -> int | None:
+    if not text or not q.exact:
+        return None
+    for needle, shift in ((q.prefix + q.exact + q.suffix, len(q.prefix)), (q.exact + q.suffix, 0),
+                          (q.prefix + q.exact, len(q.prefix)), (q.exact, 0)):
+        found, at = [], text.find(needle)
+        while at >= 0:
+            found.append(at + shift)
+            at = text.find(needle, at + 1)
+        if found:
+            if hint is None:
+                return found[0]
+            before = [at for at in found if at <= hint]
+            return before[-1] if before else found[0]
+    return None
+
+
+def _segments(text: str, spans: list[tuple[int, int, int]]) -> list[list]:
+    if not text:
+        return []
+    cuts = sorted({0, len(text)} | {s for s, _, _ in spans} | {e for _, e, _ in spans})
+    segments: list[list] = []
+    for a, z in zip(cuts, cuts[1:]):
+        covering = sorted({node for s, e, node in spans if s <= a and z <= e})
+        if segments and segments[-1][1] == covering:
+            segments[-1][0] += text[a:z]
+        else:
+            segments.append([text[a:z], covering])
+    return segments
+
+
+def _provision_order(p) -> tuple:
+    """Reading order: by document, then where the provision starts in the source (preamble, section 1, its
+    measures, section 2…); provisions without an offset last, by IRI."""
+    return (document_of(p.iri), p.start is None, p.start or 0, p.iri)
+
+
+def _hash_key(iri: str) -> str:
+    base = str(HQR)
+    return iri[len(base):] if iri.startswith(base) else iri
+
+
+def _class_iri(value, facts: GraphFacts, iri: str) -> str:
+    """The network's class attribute (an IRI or a local name such as 'PrefectureLevelCity'), else the graph's."""
+    if value:
+        value = str(value)
+        if value.startswith(("http://", "https://")):
+            return value
+        if str(HQ) + value in facts.class_supers:
+            return str(HQ) + value
+    thing = facts.things.get(iri)
+    return thing.cls if thing is not None else str(HQ.Region)
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _measures_by_number(facts: GraphFacts) -> dict[str, list[str]]:
+    """Measure number ('19', or '2.3' where numbering restarts) -> the measures with it, in reading order."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for p in sorted(facts.provisions.values(), key=_provision_order):
+        thing = facts.things.get(p.iri)
+        if thing is not None and thing.cls == str(HQ.Measure):
+            found[p.iri.rsplit("/measure/", 1)[-1]].append(p.iri)
+    return found
+
+
+def _items(value) -> list[str]:
+    """A network attribute listing measures or projects: a list, or a string ('6, 7, 19', '沪乍杭铁路, 通苏嘉甬铁路')."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [str(v) for v in value]
+    return [v for v in re.split(r"\s*[,;|]\s*", str(value).strip()) if v]
+
+
+def _project_iris(value, facts: GraphFacts) -> list[str]:
+    """Project IRIs of the network's project names (zh labels, ids or IRIs)."""
+    by_name: dict[str, str] = {}
+    for thing in facts.of_family(HQ.InfrastructureProject):
+        by_name.setdefault(thing.zh, thing.iri)
+        by_name.setdefault(thing.en, thing.iri)
+    found = []
+    for item in _items(value):
+        iri = item if item in facts.things else by_name.get(item) or f"{HQR}project/{item}"
+        if iri in facts.things:
+            found.append(iri)
+    return sorted(set(found))
