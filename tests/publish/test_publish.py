@@ -123,7 +123,7 @@ def test_unreachable_or_refusing_store_gives_a_clear_error(built, oxigraph):
     with pytest.raises(PublishError, match="HTTP 4"):  # /query accepts neither PUT nor updates
         publish(built.staging, Target(f"{oxigraph}/query"), method="gsp")
     with pytest.raises(PublishError, match="--graph"):
-        publish(Path(__file__).resolve().parent.parent / "ontology" / "hongqiao.ttl", Target(f"{oxigraph}/store"))
+        publish(Path(__file__).resolve().parents[2] / "ontology" / "hongqiao.ttl", Target(f"{oxigraph}/store"))
 
 
 def test_chunks_keep_blank_node_structures_together(built):

@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from graph.rdf.namespaces import HQ, OWL, RDF, RDFS, SKOS
 from graph.outputs.ontology_docs import render, terms_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ONTOLOGY = ROOT / "ontology" / "hongqiao.ttl"
 
 

@@ -21,8 +21,8 @@ from graph.site.views import MAX_QUOTES, class_styles, infrastructure_view, meas
 from graph.site.pages import PAGE_FILES, build_views, write_site
 from graph.rdf.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "data" / "pages"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "pages"
 HQR = "https://w3id.org/hongqiao-kg/id/"
 DOC = HQR + "document/hongqiao-open-hub-measures-2023"
 PREFIXES = """

@@ -22,7 +22,7 @@ from graph.checks.validate import (
     DEFAULT_SHAPES, REPORT_FILE, FloorsError, SourceFiles, ValidationError, load_floors, validate_store,
 )
 
-DATA = Path(__file__).resolve().parent / "data" / "validate"
+DATA = Path(__file__).resolve().parents[1] / "data" / "validate"
 CASES = yaml.safe_load((DATA / "broken.yaml").read_text(encoding="utf-8"))
 SPARQL_PROLOGUE = f"BASE <{HQR}>\n" + "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p != "hqr")
 

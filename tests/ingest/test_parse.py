@@ -8,7 +8,7 @@ import pytest
 
 from graph.ingest.parse import ParseError, chinese_number, parse_file, parse_text
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "parse"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "parse"
 
 
 def test_real_text_has_three_sections_and_twenty_four_measures(document):

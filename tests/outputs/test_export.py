@@ -26,7 +26,7 @@ from graph.ingest.gazetteer import DataError
 from graph.rdf.namespaces import DEFAULT_BASE, HQ, PREFIXES, graph_iri
 from graph.rdf.store import StoreError, to_ox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 NEW_BASE = "http://example.org/kg/id/"
 

@@ -22,7 +22,7 @@ from graph.reason.rules import UnsupportedAxiom, compile_rules
 from graph.rdf.store import Store
 
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java on PATH")
-TINY = Path(__file__).resolve().parent / "data" / "validate"
+TINY = Path(__file__).resolve().parents[1] / "data" / "validate"
 MENTION_PROPERTIES = {"region": HQ.mentionsRegion, "project": HQ.mentionsProject,
                       "institution": HQ.mentionsInstitution, "instrument": HQ.usesInstrument,
                       "document": HQ.citesDocument}

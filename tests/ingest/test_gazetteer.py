@@ -11,7 +11,7 @@ import pytest
 from graph.ingest import gazetteer as gz
 from graph.ingest.gazetteer import DataError, load_gazetteer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENTITIES = ROOT / "data" / "entities"
 SOURCE = ROOT / "data" / "sources" / "hongqiao-open-hub-measures-2023.txt"
 FACTS = ROOT.parent / "shared" / "reference" / "facts.md"
