@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: build test install install-test browser
+.PHONY: build test test-fast qc install install-test browser
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -24,3 +24,13 @@ build: install
 
 test: install-test browser
 	$(PY) -m pytest -q
+
+# The fast lane for daily work (about a minute): no browsers, servers, subprocess builds, wheel, benchmark or
+# oracle cross-checks.
+test-fast: install-test
+	$(PY) -m pytest -q -m "not slow and not qc"
+
+# The oracles' cross-checks: HermiT against the rules reasoner, pySHACL against the compiled shapes, rdflib's
+# SPARQL engine against Oxigraph (docs/validation.md says what each guards).
+qc: install-test
+	$(PY) -m pytest -q -m qc

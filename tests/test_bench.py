@@ -15,6 +15,8 @@ from bench.run import named_queries
 from graph.ingest.link import Matcher, link_document
 from graph.ingest.parse import PAGE_NUMBER, chinese_number, parse_file, parse_text
 
+pytestmark = pytest.mark.slow  # real browsers / servers / subprocess builds: the full suite runs them
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 7
 

@@ -1,6 +1,8 @@
 """The thin CLI: build_graph.py and `hqkg`, their help, exit codes and error messages."""
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +30,7 @@ def test_every_command_has_help():
         assert result.exit_code == 0 and "Usage:" in result.output, f"hqkg {' '.join(path)} --help failed"
 
 
+@pytest.mark.slow
 def test_build_graph_py_builds_a_text(tmp_path):
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, str(ROOT / "build_graph.py"), "--source",

@@ -267,6 +267,7 @@ public class DLCheck {
 
 
 @pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None, reason="needs a JDK")
+@pytest.mark.slow
 def test_owl2_dl_profile(tmp_path):
     """The OWL API bundled with owlready2's HermiT (3.4, 2013) checks the OWL 2 DL profile.
 
@@ -307,6 +308,7 @@ def _load(graph: Graph, tmp_path: Path):
 
 
 @needs_java
+@pytest.mark.qc
 def test_hermit_finds_the_ontology_consistent(onto, reasoner_tmp):
     owlready2, world, ontology = _load(onto, reasoner_tmp)
     with ontology:
@@ -345,6 +347,7 @@ def _abox(onto: Graph) -> Graph:
 
 
 @needs_java
+@pytest.mark.qc
 def test_hermit_draws_the_promised_inferences(onto, reasoner_tmp):
     owlready2, world, ontology = _load(_abox(onto), reasoner_tmp)
     with ontology:
@@ -367,6 +370,7 @@ def test_hermit_draws_the_promised_inferences(onto, reasoner_tmp):
 
 
 @needs_java
+@pytest.mark.qc
 def test_hermit_rejects_a_region_both_administrative_and_policy_area(onto, reasoner_tmp):
     graph = _abox(onto)
     graph.add((HQR["region/kunshan"], RDF.type, HQ.PolicyArea))

@@ -459,6 +459,7 @@ def test_question_answers_as_worked_out_by_hand(case, store):
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+@pytest.mark.qc
 def test_engines_give_the_same_answer(path, store, rdflib_graph):
     query = find_query(path.stem)
     params = query.example_params()

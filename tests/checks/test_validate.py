@@ -69,7 +69,7 @@ def test_the_real_build_passes_with_the_sparql_engine_too(built):
     assert any("compiled to SPARQL" in ran for ran in report.ran)
 
 
-@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+@pytest.mark.parametrize("engine", ["sparql", pytest.param("pyshacl", marks=pytest.mark.qc)])
 def test_the_tiny_build_passes_every_check(tiny_triples, engine):
     report = check(tiny_store(tiny_triples), engine=engine)
     assert report.findings == [], report.text()
@@ -128,6 +128,7 @@ SHACL_CASES = [c for c in CASES if c["expect"].startswith("shacl:")]
 
 
 @pytest.mark.parametrize("case", SHACL_CASES, ids=case_id)
+@pytest.mark.qc
 def test_pyshacl_and_the_compiled_queries_agree(tiny_triples, case):
     """pySHACL, SPARQL constraints included, and graph/shacl.py find the same (check, focus) pairs."""
     store = tiny_store(tiny_triples, case["update"])

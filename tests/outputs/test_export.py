@@ -80,6 +80,7 @@ def test_nt_lines_are_sorted_and_absolute(built):
     assert all(line.startswith(("<http", "_:")) for line in lines)
 
 
+@pytest.mark.slow
 def test_another_process_writes_the_same_bytes(built, tmp_path):
     """Blank-node labels, set orders and gzip headers would differ between processes if anything depended on them."""
     out, moved = tmp_path / "again", tmp_path / "moved"
@@ -123,6 +124,7 @@ def test_jsonld_is_compacted_with_the_context_file(built):
     assert not long_keys, f"properties left uncompacted: {sorted(long_keys)[:5]}"
 
 
+@pytest.mark.slow
 def test_base_iri_moves_every_resource_and_the_description(built, tmp_path):
     nt = export(built.staging, "nt", tmp_path / "moved.nt.gz", NEW_BASE)
     assert gzip.decompress((tmp_path / "moved.nt.gz").read_bytes()) == nt

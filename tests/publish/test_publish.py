@@ -24,8 +24,9 @@ from graph.rdf.namespaces import graph_iri
 from graph.publish.gsp import PublishError, Target, chunks, plan, publish
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-pytestmark = pytest.mark.skipif(not Path(OXIGRAPH).is_file(),
-                                reason="the oxigraph server binary is missing (pip install oxigraph)")
+pytestmark = [pytest.mark.slow,  # a real server: the full suite runs it
+              pytest.mark.skipif(not Path(OXIGRAPH).is_file(),
+                                 reason="the oxigraph server binary is missing (pip install oxigraph)")]
 
 
 def _free_port() -> int:

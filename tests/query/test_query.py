@@ -89,7 +89,7 @@ def test_parameters_become_rdf_terms():
 
 
 @pytest.mark.parametrize("value", INJECTIONS)
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("engine", ["oxigraph", pytest.param("rdflib", marks=pytest.mark.qc)])
 def test_injection_attempts_find_nothing_and_change_nothing(value, engine, store, rdflib_graph):
     graph = store if engine == "oxigraph" else rdflib_graph
     size = len(store) if engine == "oxigraph" else len(rdflib_graph)
@@ -240,6 +240,7 @@ def test_cli_query_in_every_format(graph_file, fmt):
     assert "江苏省" in result.stdout and "沪苏通铁路二期" in result.stdout
 
 
+@pytest.mark.qc
 def test_cli_query_runs_on_rdflib_too(graph_file):
     args = ["query", "measure-links", "-p", "number=12", "--graph", str(graph_file), "--format", "csv"]
     fast = CliRunner().invoke(main, args)

@@ -144,6 +144,7 @@ def test_graph_ttl_holds_no_inferred_triple_and_the_trig_holds_them_apart(built)
 # --- HermiT and the rules agree -----------------------------------------------------------------------------------
 
 @needs_java
+@pytest.mark.qc
 def test_hermit_and_the_rules_infer_the_same_triples_on_the_real_build(ontology):
     hermit = infer(fresh_real_store(), ontology, "hermit")
     rules = infer(fresh_real_store(), ontology, "rules")
@@ -189,7 +190,7 @@ PLANTED = {
 }
 
 
-@pytest.mark.parametrize("method", ["rules", pytest.param("hermit", marks=needs_java)])
+@pytest.mark.parametrize("method", ["rules", pytest.param("hermit", marks=[needs_java, pytest.mark.qc])])
 @pytest.mark.parametrize("name", sorted(PLANTED))
 def test_a_planted_contradiction_fails_with_the_culprits_named(ontology, method, name):
     triples, named = PLANTED[name]
@@ -203,7 +204,7 @@ def test_a_planted_contradiction_fails_with_the_culprits_named(ontology, method,
         assert message.startswith("HermiT"), message
 
 
-@pytest.mark.parametrize("method", ["rules", pytest.param("hermit", marks=needs_java)])
+@pytest.mark.parametrize("method", ["rules", pytest.param("hermit", marks=[needs_java, pytest.mark.qc])])
 def test_an_unsatisfiable_class_fails_with_its_name(ontology, method):
     broken = Graph()
     for t in ontology:
@@ -218,6 +219,7 @@ def test_an_unsatisfiable_class_fails_with_its_name(ontology, method):
 
 
 @needs_java
+@pytest.mark.qc
 def test_hermit_leaves_no_temp_file_when_it_fails(ontology, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with pytest.raises(ReasoningError):

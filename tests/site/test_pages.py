@@ -21,6 +21,8 @@ from graph.site.views import MAX_QUOTES, class_styles, infrastructure_view, meas
 from graph.site.pages import PAGE_FILES, build_views, write_site
 from graph.rdf.store import Store
 
+pytestmark = pytest.mark.slow  # real browsers / servers / subprocess builds: the full suite runs them
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "pages"
 HQR = "https://w3id.org/hongqiao-kg/id/"
