@@ -191,13 +191,10 @@ def run_project(report: Report, sources: list[Path], out: Path, queries: list[Na
 
 
 def _run_validation(report: Report, store, sources: list[Path]) -> None:
-    """graph/validate.py (issue 5), when it exists: every check of the build (SHACL, *-violation.rq, quotes at
-    their offsets, floors) on the built store, without reasoning (the benchmark's build does not reason)."""
-    try:
-        from graph.checks.validate import SourceFiles, validate_store
-    except ImportError:
-        report({"phase": "validate", "skipped": "graph/validate.py (validate_store) does not exist yet"})
-        return
+    """Every check of the build (SHACL, *-violation.rq, quotes at their offsets, floors) on the built store,
+    without reasoning (the benchmark's build does not reason)."""
+    from graph.checks.validate import SourceFiles, validate_store
+
     started = time.perf_counter()
     result = validate_store(store, SourceFiles(files=sources))
     report({"phase": "validate", "seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb(),

@@ -377,3 +377,28 @@ def test_hermit_rejects_a_region_both_administrative_and_policy_area(onto, reaso
     owlready2, world, ontology = _load(graph, reasoner_tmp)
     with ontology, pytest.raises(owlready2.OwlReadyInconsistentOntologyError):
         owlready2.sync_reasoner_hermit(world, debug=0)
+
+
+KIND_ROOTS = {"region": HQ.Region, "project": HQ.InfrastructureProject, "institution": HQ.Institution,
+              "instrument": SKOS.Concept, "document": HQ.PolicyDocument}
+# Classes that only group others: no curated entry is typed with them.
+ABSTRACT = {"Region", "AdministrativeRegion"}
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_ROOTS))
+def test_entity_types_are_the_ontology_classes_of_their_kind(onto, kind):
+    """The types a curated entry may take (graph/ingest/gazetteer.py TYPES) are exactly the ontology's hq:
+    classes under the kind's root: the list is checked against the ontology, not typed a second time."""
+    from graph.ingest.gazetteer import TYPES
+
+    under = {str(c).removeprefix(str(HQ)) for c in onto.transitive_subjects(RDFS.subClassOf, KIND_ROOTS[kind])
+             if str(c).startswith(str(HQ)) and (c, RDF.type, OWL.Class) in onto} - ABSTRACT
+    assert set(TYPES[kind]) == under, f"{kind}: only in gazetteer.py {set(TYPES[kind]) - under}, only in the " \
+                                      f"ontology {under - set(TYPES[kind])}"
+
+
+def test_provision_kinds_are_the_ontology_provision_classes(onto):
+    from graph.rdf.assemble import PROVISION_CLASS
+
+    under = {c for c in onto.transitive_subjects(RDFS.subClassOf, HQ.Provision) if c != HQ.Provision}
+    assert set(PROVISION_CLASS.values()) == under, f"assemble.py {set(PROVISION_CLASS.values())} vs {under}"

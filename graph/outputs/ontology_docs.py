@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -192,8 +191,3 @@ def render(onto: Graph) -> str:
             f"<footer><p>Generated from ontology/hongqiao.ttl by graph/ontology_docs.py.</p></footer>"
             f"</body></html>\n")
 
-
-def ontology_docs_from_file(ontology: Path, out: Path) -> Path:
-    graph = Graph().parse(ontology, format="turtle")
-    out.write_text(render(graph), encoding="utf-8")
-    return out
