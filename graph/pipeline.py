@@ -24,12 +24,12 @@ from graph.ingest.gazetteer import Gazetteer, load_gazetteer
 from graph.ingest.link import Matcher, link_document
 from graph.ingest.parse import parse_file
 from graph.outputs.export import (
-    FORMATS, dataset_from_store, load_ontology, write_exports, write_store_turtle,
+    FORMATS, dataset_from_store, write_exports, write_store_turtle,
 )
 from graph.outputs.network import export_network, region_network
 from graph.outputs.ontology_docs import OUTPUT_FILE as ONTOLOGY_DOCS_FILE, render as render_ontology_docs
 from graph.rdf.assemble import SourceDocument, doc_id_for, oxigraph_quads
-from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
+from graph.rdf.namespaces import DEFAULT_BASE, graph_iri, load_ontology
 from graph.rdf.store import Store
 from graph.reason.infer import reason_store
 from graph.site.pages import write_site

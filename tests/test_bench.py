@@ -157,7 +157,8 @@ def test_form_index_finds_what_a_longest_first_regex_alternation_finds():
 def test_store_turtle_is_byte_identical_to_the_sorted_writer(gazetteer, tmp_path):
     """write_graph streams the store one subject at a time; it must write what write_turtle writes."""
     from graph import pipeline
-    from graph.outputs.export import load_ontology, write_store_turtle, write_turtle
+    from graph.outputs.export import write_store_turtle, write_turtle
+    from graph.rdf.namespaces import load_ontology
     from graph.rdf.namespaces import graph_iri
 
     sources = write_corpus(tmp_path / "corpus", 3, gazetteer, SEED)

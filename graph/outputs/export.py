@@ -72,13 +72,6 @@ class ExportError(ValueError):
     """Input that cannot be exported (no graph in a folder, unknown format); the message names the path."""
 
 
-def load_ontology(path: Path) -> Graph:
-    graph = Graph()
-    graph.parse(path, format="turtle")
-    bind_prefixes(graph)
-    return graph
-
-
 def ontology_turtle(ontology: Graph) -> bytes:
     return ontology.serialize(format="turtle", encoding="utf-8")
 
