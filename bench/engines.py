@@ -87,8 +87,9 @@ def rdflib_rows(result) -> list[tuple]:
 
 
 def answer(rows: list[tuple]) -> list[tuple[str, ...]]:
-    """Rows of any engine with each value in N-Triples form (rdflib terms converted to Oxigraph's first)."""
-    from graph.rdf.store import to_ox
+    """Rows of any engine with each value in N-Triples form (rdflib's terms converted to Oxigraph's first: the
+    boundary with the rdflib engine; written after the timer stops)."""
+    from graph.rdf.terms import to_ox
 
     def form(value) -> str:
         if value is None:
@@ -175,8 +176,8 @@ def run_project(report: Report, sources: list[Path], out: Path, queries: list[Na
     store = ctx.store
     from graph.query.named import parse_query, run as run_named
 
-    # The project's query path (hqkg query): graph/query.py binds the header's example values and answers in
-    # rdflib terms. The files are read before timing, as the other engines get their text ready.
+    # The project's query path (hqkg query): graph/query/named.py binds the header's example values and answers
+    # in Oxigraph terms. The files are read before timing, as the other engines get their text ready.
     parsed = {query.name: parse_query(query.text, Path(f"{query.name}.rq")) for query in queries}
 
     def run(query: NamedQuery) -> list:
@@ -244,6 +245,6 @@ def _rdflib_term(value: str):
 
 
 def _ox_term(value: str):
-    from graph.rdf.store import to_ox
+    from graph.rdf.terms import to_ox
 
     return to_ox(_rdflib_term(value))

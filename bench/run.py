@@ -76,11 +76,11 @@ def named_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
     """queries/*.rq as graph/query.py reads them, each parameter bound to the example value its header gives (as
     an RDF term in N-Triples form, the same for the three engines)."""
     from graph.query.named import all_queries, bind_params
-    from graph.rdf.store import to_ox
 
     queries = []
     for query in all_queries(folder):
-        bindings = {name: str(to_ox(term)) for name, term in bind_params(query, query.example_params()).items()}
+        # bind_params gives Oxigraph terms, whose str() is the N-Triples form.
+        bindings = {name: str(term) for name, term in bind_params(query, query.example_params()).items()}
         queries.append(NamedQuery(query.name, query.sparql, bindings, query.is_check))
     return queries
 

@@ -160,12 +160,15 @@ def test_store_turtle_is_byte_identical_to_the_sorted_writer(gazetteer, tmp_path
     from graph.outputs.export import write_store_turtle, write_turtle
     from graph.rdf.namespaces import load_ontology
     from graph.rdf.namespaces import graph_iri
+    from graph.rdf.terms import iri
 
     sources = write_corpus(tmp_path / "corpus", 3, gazetteer, SEED)
     store = pipeline.assemble_store(gazetteer, pipeline.load_documents(sources, gazetteer), pipeline.DEFAULT_ONTOLOGY)
     skip = (graph_iri("ontology"), graph_iri("inferred"))
     ontology = load_ontology(pipeline.DEFAULT_ONTOLOGY)
-    write_turtle(tmp_path / "sorted.ttl", ontology, ((s, p, o) for s, p, o, g in store.quads() if g not in skip))
+    skipped = {iri(g) for g in skip}
+    write_turtle(tmp_path / "sorted.ttl", ontology, ((q.subject, q.predicate, q.object)
+                                                     for q in store.quads_for_pattern() if q.graph_name not in skipped))
     write_store_turtle(tmp_path / "streamed.ttl", ontology, store, skip)
     assert (tmp_path / "streamed.ttl").read_bytes() == (tmp_path / "sorted.ttl").read_bytes()
 
@@ -174,11 +177,12 @@ def test_the_store_gets_exactly_the_assembled_quads(gazetteer, tmp_path):
     from graph import pipeline
     from graph.rdf.assemble import assemble
     from graph.rdf.namespaces import graph_iri
+    from graph.rdf.terms import iri
 
     sources = write_corpus(tmp_path / "corpus", 2, gazetteer, SEED)
     documents = pipeline.load_documents(sources, gazetteer)
     store = pipeline.assemble_store(gazetteer, documents, pipeline.DEFAULT_ONTOLOGY)
-    stored = {q for q in store.quads() if q[3] != graph_iri("ontology")}
+    stored = {q for q in store.quads_for_pattern() if q.graph_name != iri(graph_iri("ontology"))}
     assert stored == set(assemble(gazetteer, documents))
 
 

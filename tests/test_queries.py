@@ -15,10 +15,10 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from graph.query.named import QUERIES_DIR, Result, find_query, open_rdflib, run
 from graph.rdf.store import Store
+from graph.rdf.terms import python
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "hongqiao.ttl"
@@ -134,8 +134,8 @@ def values(result: Result, *columns: str) -> list[tuple]:
         row = []
         for column in columns:
             term = record[column]
-            row.append(None if term is None else term.toPython() if hasattr(term, "toPython") else str(term))
-        picked.append(tuple(str(v) if isinstance(v, URIRef) else v for v in row))
+            row.append(python(term))
+        picked.append(tuple(row))
     return picked
 
 
@@ -465,8 +465,8 @@ def test_engines_give_the_same_answer(path, store, rdflib_graph):
     params = query.example_params()
     fast, slow = run(query, store, params), run(query, rdflib_graph, params)
     assert fast.variables == slow.variables
-    assert [[t.n3() if t is not None else None for t in row] for row in fast.rows] == \
-           [[t.n3() if t is not None else None for t in row] for row in slow.rows]
+    assert [[str(t) if t is not None else None for t in row] for row in fast.rows] == \
+           [[str(t) if t is not None else None for t in row] for row in slow.rows]  # N-Triples forms
 
 
 @pytest.mark.parametrize("path", CHECKS, ids=lambda p: p.stem)
@@ -489,7 +489,7 @@ def test_check_catches_its_broken_fixture(path):
     expected = re.findall(r"^# expect: <([^>]+)>", fixture.read_text(encoding="utf-8"), re.M)
     assert expected, f"{fixture.name} names no '# expect: <IRI>' offender"
     result = run(find_query(path.stem), _fixture_store(fixture))
-    flagged = {str(row[0]) for row in result.rows}
+    flagged = {row[0].value for row in result.rows}
     assert flagged == set(expected), f"{path.name} on {fixture.name}: flagged {sorted(flagged)}"
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import URIRef
+import pyoxigraph as ox
 from rdflib.term import Node
 
 from graph import resources
@@ -25,7 +25,8 @@ from graph.ingest.yamlfile import DataError, LineMapping, read_yaml
 from graph.rdf.namespaces import curie, DCTERMS, ELI, HQ, HQR, OA, RDFS, SKOS, document_iri
 from graph.ingest.parse import ParseError, parse_file
 from graph.checks.shacl import load_shapes, run_shacl
-from graph.rdf.store import Store, StoreError, from_ox, graph_file
+from graph.rdf.store import Store, StoreError, graph_file
+from graph.rdf.terms import text as term_text
 
 
 DEFAULT_SHAPES = resources.SHAPES
@@ -105,6 +106,7 @@ def _short(value: str) -> str:
 
 
 def _text(node: Node | None) -> str:
+    """An rdflib term of a SHACL result (the shapes are read by rdflib) as text."""
     return "" if node is None else str(node)
 
 
@@ -147,11 +149,11 @@ def check_queries(store: Store, paths: Iterable[Path]) -> Iterator[Finding]:
         variables = [v.value for v in solutions.variables]
         message = query_title(text) or name
         for solution in solutions:
-            row = {v: from_ox(solution[v]) for v in variables}
+            row = {v: solution[v] for v in variables}
             focus = row.get("focus") or row.get("this") or next(
-                (value for value in row.values() if isinstance(value, URIRef)), None)
-            rest = ", ".join(f"{k}={_short(_text(v))}" for k, v in row.items() if v is not None and v != focus)
-            yield Finding(VIOLATION, f"query:{name}", _text(focus), _text(row.get("path")), message, rest)
+                (value for value in row.values() if isinstance(value, ox.NamedNode)), None)
+            rest = ", ".join(f"{k}={_short(term_text(v))}" for k, v in row.items() if v is not None and v != focus)
+            yield Finding(VIOLATION, f"query:{name}", term_text(focus), term_text(row.get("path")), message, rest)
 
 
 # --- quotes and texts at their offsets ---------------------------------------------------------------------------
@@ -200,8 +202,8 @@ def check_offsets(store: Store, sources: SourceFiles) -> Iterator[Finding]:
     """Each quote (oa:exact) and provision text (hq:text) equals the cleaned source between its offsets."""
     missing: set[str] = set()
     for query, kind, path in ((QUOTES, "quote", "oa:exact"), (TEXTS, "text", "hq:text")):
-        for focus, file, expected, start, end in (tuple(from_ox(v) for v in row) for row in store.query(query)):
-            name = str(file)
+        for focus, file, expected, start, end in (tuple(term_text(v) for v in row) for row in store.query(query)):
+            name = file
             try:
                 found = sources.clean(name, int(start), int(end))
             except (ValueError, TypeError):
@@ -311,14 +313,14 @@ SELECT DISTINCT ?entity WHERE {{
 def unused_entities(store: Store) -> list[str]:
     """IRIs of the curated entities that no text names and no named entity refers to: the one meaning of
     "unused" (the floors warning and build-report.json's entities_unused both read it)."""
-    curated = {str(from_ox(row[0])) for row in store.query(CURATED)}
-    used = {str(from_ox(row[0])) for row in store.query(USED)}
+    curated = {term_text(row[0]) for row in store.query(CURATED)}
+    used = {term_text(row[0]) for row in store.query(USED)}
     return sorted(curated - used)
 
 
 def check_floors(store: Store, floors: Floors) -> Iterator[Finding]:
     counted = {}
-    for document, sections, measures in (tuple(from_ox(v) for v in row) for row in store.query(COUNTS)):
+    for document, sections, measures in (tuple(term_text(v) for v in row) for row in store.query(COUNTS)):
         counted[str(document)] = (int(sections), int(measures))
         for kind, found, floor in (("sections", int(sections), floors.min_sections),
                                    ("measures", int(measures), floors.min_measures)):
@@ -335,7 +337,7 @@ def check_floors(store: Store, floors: Floors) -> Iterator[Finding]:
             if kind in expected and found != expected[kind]:
                 yield Finding(VIOLATION, f"floors:{kind}", iri,
                               message=f"{found} {kind}; data/floors.yaml expects exactly {expected[kind]}")
-    curated = {str(from_ox(row[0])) for row in store.query(CURATED)}
+    curated = {term_text(row[0]) for row in store.query(CURATED)}
     listed = {str(HQR[key]): key for key in floors.metadata_only}
     for entity in (e for e in unused_entities(store) if e not in listed):
         yield Finding(WARNING, "floors:unused", entity, message="curated, but no text names it and no named entity "

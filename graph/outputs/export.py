@@ -4,7 +4,7 @@ Turtle: the ontology (which has blank nodes for its axioms) goes through rdflib,
 unshared blank nodes and so is byte-stable; the data, which has none, goes through Oxigraph's fast writer in
 sorted order. Both halves bind the same prefixes.
 
-The other formats are written from a `Dataset`: the quads with every blank node relabelled canonically (rdflib's
+The other formats are written from a `Dataset`: Oxigraph quads with every blank node relabelled canonically (rdflib's
 RGDA1 hash, then numbered in hash order), sorted. Oxigraph writes N-Triples (lines sorted), RDF/XML and TriG (full
 IRIs) from sorted input, and gzip gets mtime 0, so two builds are byte-identical. JSON-LD is written here, compacted
 with the project prefixes (also written as context.jsonld). Turtle, N-Triples, JSON-LD and RDF/XML hold the asserted
@@ -21,18 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.term import Node
 
 from graph.outputs.files import write_atomic
 from graph.outputs.describe import DatasetMetadata, Dump, check_base, describe, description_graph, load_metadata
-from graph.rdf.namespaces import curie, DEFAULT_BASE, PREFIXES, RDF, VOID, XSD, bind_prefixes
+from graph.rdf.namespaces import curie, DEFAULT_BASE, PREFIXES, RDF, VOID, bind_prefixes
 from graph.rdf.turtle import TurtleWriter
-from graph.rdf.store import Store, from_ox, graph_file, to_ox
+from graph.rdf.store import Store, graph_file
+from graph.rdf.terms import XSD_STRING, from_ox, iri, quads_to_rdflib, to_ox
 
-Triple = tuple[Node, Node, Node]
-Quad = tuple[Node, Node, Node, Node | None]  # graph None: the default graph
+OxTriple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 HEADER = "# hongqiao-kg: the knowledge graph of the Hongqiao International Open Hub measures. Generated; do not edit.\n"
 TRIG_HEADER = "# hongqiao-kg: every named graph of the Hongqiao measures knowledge graph. Generated; do not edit.\n"
@@ -76,27 +75,25 @@ def ontology_turtle(ontology: Graph) -> bytes:
     return ontology.serialize(format="turtle", encoding="utf-8")
 
 
-def data_turtle(triples: Iterable[tuple[Node, Node, Node]], base: str = DEFAULT_BASE) -> bytes:
-    """Sorted, deduplicated triples as Turtle (no blank nodes expected in data)."""
+def data_turtle(triples: Iterable[OxTriple], base: str = DEFAULT_BASE) -> bytes:
+    """Sorted, deduplicated triples of Oxigraph terms as Turtle (no blank nodes expected in data)."""
     unique = sorted(set(triples), key=_data_order)
     return TurtleWriter(_turtle_prefixes(), base).write(unique).encode("utf-8")
 
 
-def _data_order(t: Triple) -> tuple[str, str, str]:
-    """Subject, predicate, then the object's N3 form; an IRI's is spelt here because URIRef.n3() checks the IRI
-    again, which was a third of the sorting time at 10^6 triples."""
-    o = t[2]
-    return str(t[0]), str(t[1]), f"<{o}>" if type(o) is URIRef else o.n3()
+def _data_order(t: OxTriple) -> tuple[str, str, str]:
+    """Subject, predicate (by IRI), then the object's N-Triples form."""
+    return t[0].value, t[1].value, str(t[2])
 
 
-def write_turtle(path: Path, ontology: Graph, triples: Iterable[tuple[Node, Node, Node]],
+def write_turtle(path: Path, ontology: Graph, triples: Iterable[OxTriple],
                  base: str = DEFAULT_BASE) -> None:
     """The whole graph, ontology included, as one Turtle file."""
     with open(path, "wb") as out:
         out.write(turtle_bytes(ontology, triples, base))
 
 
-def turtle_bytes(ontology: Graph, triples: Iterable[tuple[Node, Node, Node]], base: str = DEFAULT_BASE) -> bytes:
+def turtle_bytes(ontology: Graph, triples: Iterable[OxTriple], base: str = DEFAULT_BASE) -> bytes:
     return b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology),
                      b"\n# --- data ---\n", data_turtle(triples, base)))
 
@@ -104,7 +101,8 @@ def turtle_bytes(ontology: Graph, triples: Iterable[tuple[Node, Node, Node]], ba
 def write_store_turtle(path: Path, ontology: Graph, store: Store, skip: Iterable[URIRef],
                        base: str = DEFAULT_BASE) -> None:
     """write_turtle of every triple in `store` outside the graphs `skip`: the same bytes, read and written one
-    subject at a time, so that a corpus is never held whole as rdflib terms (1.5 GiB and 23 s at 10^6 triples)."""
+    subject at a time, so that a corpus is never held whole (as rdflib terms it took 1.5 GiB and 23 s at 10^6
+    triples)."""
     writer = TurtleWriter(_turtle_prefixes(), base)
     with open(path, "wb") as out:
         out.write(b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology),
@@ -114,24 +112,17 @@ def write_store_turtle(path: Path, ontology: Graph, store: Store, skip: Iterable
             out.write(writer.write(chunk)[len(writer.header):].encode())
 
 
-def _subject_chunks(store: Store, skip: Iterable[URIRef], size: int = 5000) -> Iterator[list[Triple]]:
+def _subject_chunks(store: Store, skip: Iterable[URIRef], size: int = 5000) -> Iterator[list[OxTriple]]:
     """The triples outside `skip`, deduplicated, in data_turtle's order, in lists of `size` subjects."""
-    raw, skipped = store.raw(), {to_ox(g) for g in skip}
+    raw, skipped = store.raw(), {ox.NamedNode(str(g)) for g in skip}
     subjects = {q.subject.value: q.subject for q in raw.quads_for_pattern(None, None, None, None)
                 if q.graph_name not in skipped}
-    iris: dict[str, URIRef] = {}  # each IRI made once (rdflib checks every URIRef it makes)
-
-    def term(node) -> Node:
-        if isinstance(node, ox.NamedNode):
-            return iris.get(node.value) or iris.setdefault(node.value, URIRef(node.value))
-        return from_ox(node)
-
-    chunk: list[Triple] = []
+    chunk: list[OxTriple] = []
     for count, name in enumerate(sorted(subjects), start=1):
-        subject = term(subjects[name])
-        pairs = {(term(q.predicate), term(q.object)) for q in raw.quads_for_pattern(subjects[name], None, None, None)
+        subject = subjects[name]
+        pairs = {(q.predicate, q.object) for q in raw.quads_for_pattern(subject, None, None, None)
                  if q.graph_name not in skipped}
-        chunk += sorted(((subject, p, o) for p, o in pairs), key=_data_order)
+        chunk += [(subject, p, o) for p, o in sorted(pairs, key=lambda po: (po[0].value, str(po[1])))]
         if count % size == 0:
             yield chunk
             chunk = []
@@ -147,73 +138,81 @@ def _turtle_prefixes() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Every quad of the graph except its description, blank nodes labelled canonically, sorted; and its base."""
+    """Every quad of the graph except its description, as Oxigraph quads, blank nodes labelled canonically,
+    sorted; and its base."""
 
-    quads: tuple[Quad, ...]
+    quads: tuple[ox.Quad, ...]
     base: str = DEFAULT_BASE
 
-    def graph_iri(self, name: str) -> URIRef:
-        return URIRef(f"{self.base}graph/{name}")
+    def graph_iri(self, name: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base}graph/{name}")
 
-    def asserted(self) -> list[Triple]:
+    def asserted(self) -> list[OxTriple]:
         """What graph.ttl holds: every graph but the inferred one, deduplicated and sorted."""
         skip = {self.graph_iri(name) for name in NOT_ASSERTED}
-        return _sorted_triples((s, p, o) for s, p, o, g in self.quads if g not in skip)
+        return _sorted_triples((q.subject, q.predicate, q.object) for q in self.quads if q.graph_name not in skip)
 
     def ontology(self) -> Graph:
-        """The ontology graph as rdflib reads it (for the Turtle writer, which nests its blank nodes)."""
+        """The ontology graph as rdflib reads it (for rdflib's Turtle writer, which nests its blank nodes): the
+        boundary with rdflib."""
         graph = bind_prefixes(Graph())
         graph.bind("hqr", Namespace(self.base), override=True, replace=True)
-        for s, p, o, g in self.quads:
-            if g == self.graph_iri("ontology"):
-                graph.add((s, p, o))
+        name = self.graph_iri("ontology")
+        for s, p, o, _ in quads_to_rdflib(q for q in self.quads if q.graph_name == name):
+            graph.add((s, p, o))
         return graph
 
-    def data(self) -> list[Triple]:
+    def data(self) -> list[OxTriple]:
         """The asserted triples outside the ontology graph."""
         skip = {self.graph_iri(name) for name in ("ontology", *NOT_ASSERTED)}
-        return _sorted_triples((s, p, o) for s, p, o, g in self.quads if g not in skip)
+        return _sorted_triples((q.subject, q.predicate, q.object) for q in self.quads if q.graph_name not in skip)
 
 
-def _triple_key(t: Triple) -> tuple[str, str, str]:
-    return str(t[0]), str(t[1]), t[2].n3()
+def _triple_key(t: OxTriple) -> tuple[str, str, str]:
+    return t[0].value, t[1].value, str(t[2])
 
 
-def _quad_key(q: Quad) -> tuple[str, str, str, str]:
-    return ("" if q[3] is None else str(q[3])), str(q[0]), str(q[1]), q[2].n3()
+def _graph_key(g) -> str:
+    return g.value if isinstance(g, ox.NamedNode) else ""
 
 
-def _sorted_triples(triples: Iterable[Triple]) -> list[Triple]:
+def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    return _graph_key(q.graph_name), q.subject.value, q.predicate.value, str(q.object)
+
+
+def _sorted_triples(triples: Iterable[OxTriple]) -> list[OxTriple]:
     return sorted(set(triples), key=_triple_key)
 
 
-def canonical(quads: Iterable[Quad]) -> tuple[Quad, ...]:
+def canonical(quads: Iterable[ox.Quad]) -> tuple[ox.Quad, ...]:
     """The quads, sorted, with blank nodes relabelled b0, b1… in the order of their canonical (RGDA1) hashes.
 
     Labels then depend only on the graph's content: Oxigraph's and rdflib's own labels are random per process.
+    The triples with blank nodes (the ontology's axioms) go through rdflib's canonicalisation, the one thing here
+    that needs rdflib; the rest stay Oxigraph quads.
     """
-    plain: set[Quad] = set()
-    with_blanks: dict[Node | None, Graph] = defaultdict(Graph)
-    for s, p, o, g in quads:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            with_blanks[g].add((s, p, o))
+    plain: set[ox.Quad] = set()
+    with_blanks: dict[object, Graph] = defaultdict(Graph)
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            with_blanks[q.graph_name].add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
         else:
-            plain.add((s, p, o, g))
+            plain.add(q)
     hashed = {g: list(to_canonical_graph(graph)) for g, graph in with_blanks.items()}
-    keys = sorted({("" if g is None else str(g), str(term)) for g, triples in hashed.items()
+    keys = sorted({(_graph_key(g), str(term)) for g, triples in hashed.items()
                    for t in triples for term in t if isinstance(term, BNode)})
-    label = {key: BNode(f"b{i}") for i, key in enumerate(keys)}
+    label = {key: ox.BlankNode(f"b{i}") for i, key in enumerate(keys)}
     for g, triples in hashed.items():
-        name = "" if g is None else str(g)
+        name = _graph_key(g)
         for t in triples:
-            s, p, o = (label[(name, str(x))] if isinstance(x, BNode) else x for x in t)
-            plain.add((s, p, o, g))
+            s, p, o = (label[(name, str(x))] if isinstance(x, BNode) else to_ox(x) for x in t)
+            plain.add(ox.Quad(s, p, o, g))
     return tuple(sorted(plain, key=_quad_key))
 
 
 def dataset_from_store(store: Store, base: str = DEFAULT_BASE) -> Dataset:
-    own = description_graph(base)
-    return Dataset(canonical(q for q in store.quads() if q[3] != own), base)
+    own = ox.NamedNode(str(description_graph(base)))
+    return Dataset(canonical(q for q in store.quads_for_pattern() if q.graph_name != own), base)
 
 
 def load_dataset(path: Path) -> Dataset:
@@ -230,7 +229,7 @@ def load_dataset(path: Path) -> Dataset:
 
 def detect_base(store: Store) -> str:
     """The base IRI the store's own description gives (void:uriSpace in <base>graph/dataset), else the default."""
-    found = store.raw().quads_for_pattern(None, to_ox(VOID.uriSpace), None, None)
+    found = store.quads_for_pattern(None, iri(VOID.uriSpace), None, None)
     spaces = sorted({q.object.value for q in found if isinstance(q.object, ox.Literal)
                      and isinstance(q.graph_name, ox.NamedNode)
                      and q.graph_name.value == str(description_graph(q.object.value))})
@@ -246,20 +245,25 @@ def rebase(dataset: Dataset, base: str) -> Dataset:
     if base == old:
         return dataset
 
-    def move(term: Node | None) -> Node | None:
-        if isinstance(term, URIRef) and str(term).startswith(old):
-            return URIRef(base + str(term)[len(old):])
+    def move(term):
+        if isinstance(term, ox.NamedNode) and term.value.startswith(old):
+            return ox.NamedNode(base + term.value[len(old):])
         return term
 
     # Relabelled afresh: the ontology's blank nodes may point at resources (owl:hasValue), whose IRIs moved.
-    return Dataset(canonical((move(s), move(p), move(o), move(g)) for s, p, o, g in dataset.quads), base)
+    return Dataset(canonical(ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name))
+                             for q in dataset.quads), base)
 
 
 # --- serialisations ------------------------------------------------------------------------------------------------
 
-def describe_dataset(dataset: Dataset, metadata: DatasetMetadata | None = None) -> list[Triple]:
-    """The VoID/DCAT/PROV description of `dataset` and of the dumps written by write_exports."""
-    return describe(dataset.quads, metadata or load_metadata(), dataset.base, dumps())
+def describe_dataset(dataset: Dataset, metadata: DatasetMetadata | None = None) -> list[OxTriple]:
+    """The VoID/DCAT/PROV description of `dataset` and of the dumps written by write_exports.
+
+    graph/outputs/describe.py counts and writes in rdflib terms: its input and output are converted here.
+    """
+    triples = describe(list(quads_to_rdflib(dataset.quads)), metadata or load_metadata(), dataset.base, dumps())
+    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
 
 
 def dumps() -> list[Dump]:
@@ -281,32 +285,29 @@ def serialize(dataset: Dataset, fmt: str, metadata: DatasetMetadata | None = Non
         return jsonld_bytes(dataset.asserted(), dataset.base)
     if fmt == "rdfxml":
         return rdfxml_bytes(dataset.asserted())
-    own = description_graph(dataset.base)
-    description = [(s, p, o, own) for s, p, o in describe_dataset(dataset, metadata)]
-    return trig_bytes([q for q in dataset.quads if q[3] != own] + description)
+    own = ox.NamedNode(str(description_graph(dataset.base)))
+    description = [ox.Quad(s, p, o, own) for s, p, o in describe_dataset(dataset, metadata)]
+    return trig_bytes([q for q in dataset.quads if q.graph_name != own] + description)
 
 
-def nt_bytes(triples: Iterable[Triple]) -> bytes:
+def nt_bytes(triples: Iterable[OxTriple]) -> bytes:
     """N-Triples, one line per triple, lines sorted."""
-    text = ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in _sorted_triples(triples)),
-                        format=ox.RdfFormat.N_TRIPLES)
+    text = ox.serialize((ox.Triple(s, p, o) for s, p, o in _sorted_triples(triples)), format=ox.RdfFormat.N_TRIPLES)
     lines = sorted(set(text.splitlines(keepends=True)))
     return b"".join(lines)
 
 
-def rdfxml_bytes(triples: Iterable[Triple]) -> bytes:
+def rdfxml_bytes(triples: Iterable[OxTriple]) -> bytes:
     """RDF/XML, one rdf:Description per subject in sorted order, with the project's prefixes."""
-    return ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in _sorted_triples(triples)),
+    return ox.serialize((ox.Triple(s, p, o) for s, p, o in _sorted_triples(triples)),
                         format=ox.RdfFormat.RDF_XML, prefixes=_turtle_prefixes())
 
 
-def trig_bytes(quads: Iterable[Quad]) -> bytes:
+def trig_bytes(quads: Iterable[ox.Quad]) -> bytes:
     """TriG with one block per named graph. IRIs are written in full: the dump is for machines, and Oxigraph
     would otherwise write every http(s) IRI relative to the base (e.g. '<//creativecommons.org/…>')."""
     ordered = sorted(set(quads), key=_quad_key)
-    return TRIG_HEADER.encode() + ox.serialize(
-        (ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph() if g is None else to_ox(g))
-         for s, p, o, g in ordered), format=ox.RdfFormat.TRIG, prefixes=_turtle_prefixes())
+    return TRIG_HEADER.encode() + ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=_turtle_prefixes())
 
 
 def jsonld_context(base: str = DEFAULT_BASE) -> dict[str, dict[str, str]]:
@@ -318,31 +319,32 @@ def context_bytes(base: str = DEFAULT_BASE) -> bytes:
     return (json.dumps(jsonld_context(base), ensure_ascii=False, indent=1) + "\n").encode()
 
 
-def jsonld_bytes(triples: Iterable[Triple], base: str = DEFAULT_BASE) -> bytes:
+def jsonld_bytes(triples: Iterable[OxTriple], base: str = DEFAULT_BASE) -> bytes:
     """Compacted JSON-LD: the context inline (the same as context.jsonld), one node per subject, sorted."""
     context = jsonld_context(base)["@context"]
-    def compact(iri: URIRef) -> str:
-        return curie(iri, local=r"(?!//).+", prefixes=context) or str(iri)
+    def compact(value: str) -> str:
+        return curie(value, local=r"(?!//).+", prefixes=context) or value
 
-    def node_id(term: Node) -> str:
-        return f"_:{term}" if isinstance(term, BNode) else compact(term)
+    def node_id(term) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact(term.value)
 
-    def value(term: Node):
-        if isinstance(term, Literal):
+    def value(term):
+        if isinstance(term, ox.Literal):
             if term.language:
-                return {"@value": str(term), "@language": term.language}
-            if term.datatype is None or term.datatype == XSD.string:
-                return str(term)
-            return {"@value": str(term), "@type": compact(term.datatype)}
+                return {"@value": term.value, "@language": term.language}
+            if term.datatype.value == XSD_STRING:
+                return term.value
+            return {"@value": term.value, "@type": compact(term.datatype.value)}
         return {"@id": node_id(term)}
 
-    nodes: dict[Node, dict] = {}
+    rdf_type = iri(RDF.type)
+    nodes: dict[object, dict] = {}
     for s, p, o in _sorted_triples(triples):
         node = nodes.setdefault(s, {"@id": node_id(s)})
-        if p == RDF.type and not isinstance(o, Literal):
+        if p == rdf_type and not isinstance(o, ox.Literal):
             node.setdefault("@type", []).append(node_id(o))
         else:
-            node.setdefault(compact(p), []).append(value(o))
+            node.setdefault(compact(p.value), []).append(value(o))
     graph = [{key: node[key] for key in sorted(node, key=lambda k: (not k.startswith("@"), k))}
              for node in nodes.values()]
     document = {"@context": context, "@graph": graph}
@@ -352,7 +354,7 @@ def jsonld_bytes(triples: Iterable[Triple], base: str = DEFAULT_BASE) -> bytes:
 def void_bytes(dataset: Dataset, metadata: DatasetMetadata | None = None) -> bytes:
     """The dataset description alone, as Turtle with full IRIs (build/void.ttl, read by catalogues)."""
     triples = describe_dataset(dataset, metadata)
-    return VOID_HEADER.encode() + ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples),
+    return VOID_HEADER.encode() + ox.serialize((ox.Triple(s, p, o) for s, p, o in triples),
                                                format=ox.RdfFormat.TURTLE, prefixes=_turtle_prefixes())
 
 

@@ -38,6 +38,7 @@ import networkx as nx
 from graph.outputs.files import replacing
 from graph.query.named import run_named
 from graph.rdf.store import Store, open_store
+from graph.rdf.terms import text
 
 
 LEVELS = ("province", "prefecture", "county")
@@ -55,16 +56,16 @@ def region_network(store: Store, level: str | None = None) -> nx.Graph:
     """The region linkage network of the graph in `store` (see the module docstring)."""
     if level is not None and level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)} or None")
-    regions = {str(r["region"]): r for r in run_named(store, "regions").records()}
+    regions = {text(r["region"]): r for r in run_named(store, "regions").records()}
     ties: dict[tuple[str, str], set[str]] = {}  # (kind, measure IRI or project label) -> region IRIs
     numbers: dict[str, int] = {}
     for row in run_named(store, "measure-regions").records():
-        if level is None or str(row["level"]) == level:
-            ties.setdefault(("measure", str(row["provision"])), set()).add(str(row["region"]))
-            numbers[str(row["provision"])] = int(row["measure"])
+        if level is None or text(row["level"]) == level:
+            ties.setdefault(("measure", text(row["provision"])), set()).add(text(row["region"]))
+            numbers[text(row["provision"])] = int(text(row["measure"]))
     for row in run_named(store, "project-regions").records():
-        if level is None or str(row["level"]) == level:
-            ties.setdefault(("project", str(row["project_zh"])), set()).add(str(row["region"]))
+        if level is None or text(row["level"]) == level:
+            ties.setdefault(("project", text(row["project_zh"])), set()).add(text(row["region"]))
 
     ancestors = {iri: _ancestors(iri, regions) for iri in regions}
     graph = nx.Graph(level=level or "all")
@@ -90,18 +91,18 @@ def region_network(store: Store, level: str | None = None) -> nx.Graph:
 def _ancestors(iri: str, regions: dict[str, dict]) -> set[str]:
     found: set[str] = set()
     parent = regions.get(iri, {}).get("parent")
-    while parent is not None and str(parent) not in found:
-        found.add(str(parent))
-        parent = regions.get(str(parent), {}).get("parent")
+    while parent is not None and text(parent) not in found:
+        found.add(text(parent))
+        parent = regions.get(text(parent), {}).get("parent")
     return found
 
 
 def _node_attributes(iri: str, region: dict, ties: dict[tuple[str, str], set[str]]) -> dict:
-    cls = str(region.get("class") or "")
-    attributes = {"iri": iri, "zh": str(region.get("zh") or ""), "en": str(region.get("en") or ""),
-                  "class": re.split(r"[#/]", cls)[-1], "level": str(region.get("level") or ""),
+    cls = text(region.get("class"))
+    attributes = {"iri": iri, "zh": text(region.get("zh")), "en": text(region.get("en")),
+                  "class": re.split(r"[#/]", cls)[-1], "level": text(region.get("level")),
                   "measures": sum(1 for (kind, _), members in ties.items() if kind == "measure" and iri in members)}
-    point = _POINT.fullmatch(str(region.get("wkt") or ""))
+    point = _POINT.fullmatch(text(region.get("wkt")))
     if point:
         attributes["lon"], attributes["lat"] = float(point.group(1)), float(point.group(2))
     return attributes

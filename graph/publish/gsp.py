@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from rdflib import BNode, URIRef
-from rdflib.term import Node
+import pyoxigraph as ox
+from rdflib import URIRef
 
 from graph.outputs.describe import description_graph
 from graph.outputs.export import Dataset, describe_dataset, load_dataset, nt_bytes
 
-Triple = tuple[Node, Node, Node]
+Triple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 NO_GRAPH_STORE = (400, 404, 405, 415, 501)  # answers meaning "no Graph Store Protocol here"
 DEFAULT_CHUNK = 5000  # triples per INSERT DATA request
 
@@ -53,19 +53,19 @@ class PublishReport:
 
 def plan(dataset: Dataset, graph: str | None = None) -> list[tuple[URIRef, list[Triple]]]:
     """What goes where: each named graph (the description included) to itself, or everything into `graph`."""
-    own = description_graph(dataset.base)
-    quads = [q for q in dataset.quads if q[3] != own]
+    own = ox.NamedNode(str(description_graph(dataset.base)))
+    quads = [(q.subject, q.predicate, q.object, q.graph_name) for q in dataset.quads if q.graph_name != own]
     quads += [(s, p, o, own) for s, p, o in describe_dataset(dataset)]
     if graph is not None:
         target = _check_iri(graph)
         return [(target, sorted({(s, p, o) for s, p, o, _ in quads}, key=_key))]
-    if any(g is None for *_, g in quads):
+    if any(isinstance(g, ox.DefaultGraph) for *_, g in quads):
         raise PublishError("the data has triples outside named graphs (a Turtle or N-Triples file?): "
                            "give --graph IRI to publish them into one graph")
-    by_graph: dict[URIRef, set[Triple]] = {}
+    by_graph: dict[str, set[Triple]] = {}
     for s, p, o, g in quads:
-        by_graph.setdefault(g, set()).add((s, p, o))
-    return [(g, sorted(triples, key=_key)) for g, triples in sorted(by_graph.items())]
+        by_graph.setdefault(g.value, set()).add((s, p, o))
+    return [(URIRef(g), sorted(triples, key=_key)) for g, triples in sorted(by_graph.items())]
 
 
 def publish(data: Path, target: Target, graph: str | None = None, method: str = "auto",
@@ -113,20 +113,20 @@ def chunks(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
     """Consecutive pieces of about `size` triples; triples linked by a blank node always share a piece."""
     if size < 1:
         raise PublishError(f"chunk size must be at least 1, got {size}")
-    parent: dict[BNode, BNode] = {}
+    parent: dict[ox.BlankNode, ox.BlankNode] = {}
 
-    def find(node: BNode) -> BNode:
+    def find(node: ox.BlankNode) -> ox.BlankNode:
         while parent.setdefault(node, node) != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
 
     for s, _, o in triples:
-        if isinstance(s, BNode) and isinstance(o, BNode):
+        if isinstance(s, ox.BlankNode) and isinstance(o, ox.BlankNode):
             parent[find(s)] = find(o)
     groups: dict[object, list[Triple]] = {}
     for t in triples:
-        blank = t[0] if isinstance(t[0], BNode) else t[2] if isinstance(t[2], BNode) else None
+        blank = t[0] if isinstance(t[0], ox.BlankNode) else t[2] if isinstance(t[2], ox.BlankNode) else None
         groups.setdefault(find(blank) if blank is not None else ("triple", t), []).append(t)
     pieces: list[list[Triple]] = [[]]
     for group in groups.values():
@@ -137,7 +137,7 @@ def chunks(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
 
 
 def _key(t: Triple) -> tuple[str, str, str]:
-    return str(t[0]), str(t[1]), t[2].n3()
+    return t[0].value, t[1].value, str(t[2])
 
 
 def _check_iri(iri: str) -> URIRef:

@@ -15,7 +15,10 @@ quotes or braces cannot change the query. A parameter must be in the SELECT of t
 that uses it: Oxigraph substitutes only projected variables.
 
 Two engines answer the same query: Oxigraph (default, fast) and rdflib's own SPARQL engine (slow, independent),
-so tests can show that the answers do not depend on the engine.
+so tests can show that the answers do not depend on the engine. Answers are Oxigraph terms whichever engine gave
+them: rdflib's are converted where they leave it (its bindings going in, its rows coming out), the one boundary.
+CSV and TSV of an Oxigraph answer are written by Oxigraph itself (`answer`); `to_csv` / `to_tsv` write the same
+bytes for any Result (a test compares them on every query).
 """
 from __future__ import annotations
 
@@ -32,17 +35,20 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 from pyparsing import ParseException
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from graph import resources
-from graph.rdf.namespaces import curie
-from graph.rdf.store import Store, StoreError, from_ox, graph_file, open_store
+from graph.rdf.namespaces import XSD, curie
+from graph.rdf.store import Store, StoreError, graph_file, open_store
+from graph.rdf.terms import XSD_STRING, from_ox, integer, plain, to_ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 QUERIES_DIR = resources.QUERIES
 ENGINES = ("oxigraph", "rdflib")
 FORMATS = ("table", "csv", "tsv", "json", "md")
+# Formats Oxigraph writes itself, byte for byte as to_csv / to_tsv do (SPARQL 1.1 CSV and TSV). Its JSON is the
+# same document unindented, so JSON stays with to_json, which people read too.
+OXIGRAPH_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 CHECK_SUFFIX = "-violation"
 REQUIRED_FIELDS = ("title", "question-en", "question-zh")
 FIELDS = (*REQUIRED_FIELDS, "param", "note")
@@ -69,19 +75,22 @@ class Param:
     meaning: str
     example: str
 
-    def bind(self, value: str) -> Node:
+    def bind(self, value: str) -> Term:
         """The RDF term for a value given on the command line (never query text)."""
         if self.type == "integer":
             if not re.fullmatch(r"[+-]?[0-9]+", value.strip()):
                 raise QueryError(f"parameter {self.name}: expected an integer, got {value!r}")
-            return Literal(int(value))
+            return integer(int(value))
         if self.type == "iri":
             if not _IRI.fullmatch(value):
                 raise QueryError(f"parameter {self.name}: not an absolute IRI: {value!r}")
-            return URIRef(value)
+            try:
+                return ox.NamedNode(value)
+            except ValueError as error:
+                raise QueryError(f"parameter {self.name}: not an absolute IRI: {value!r} ({error})") from None
         if self.type == "choice" and value not in self.choices:
             raise QueryError(f"parameter {self.name}: {value!r} is not one of {', '.join(self.choices)}")
-        return Literal(value)
+        return plain(value)
 
     def describe(self) -> str:
         kind = "|".join(self.choices) if self.type == "choice" else self.type
@@ -113,17 +122,17 @@ class NamedQuery:
 
 @dataclass(frozen=True)
 class Result:
-    """A SELECT answer (variables and rows of rdflib terms, None when unbound) or an ASK answer (boolean)."""
+    """A SELECT answer (variables and rows of Oxigraph terms, None when unbound) or an ASK answer (boolean)."""
 
     variables: tuple[str, ...]
-    rows: tuple[tuple[Node | None, ...], ...]
+    rows: tuple[tuple[Term | None, ...], ...]
     boolean: bool | None = None
 
-    def column(self, name: str) -> list[Node | None]:
+    def column(self, name: str) -> list[Term | None]:
         index = self.variables.index(name)
         return [row[index] for row in self.rows]
 
-    def records(self) -> list[dict[str, Node | None]]:
+    def records(self) -> list[dict[str, Term | None]]:
         return [dict(zip(self.variables, row)) for row in self.rows]
 
 
@@ -243,7 +252,7 @@ def parse_param_args(args: Iterable[str]) -> dict[str, str]:
     return params
 
 
-def bind_params(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Node]:
+def bind_params(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Term]:
     """The RDF terms for the query's parameters; every declared one is required, no other is accepted."""
     unknown = sorted(set(values) - {p.name for p in query.params})
     if unknown:
@@ -287,20 +296,29 @@ def run(query: NamedQuery, graph: Store | rdflib.Graph, params: Mapping[str, str
     return _run_rdflib(query, graph, bindings)
 
 
-def _run_oxigraph(query: NamedQuery, store: Store, bindings: dict[str, Node]) -> Result:
+def _run_oxigraph(query: NamedQuery, store: Store, bindings: dict[str, Term]) -> Result:
+    answer = _oxigraph_answer(query, store, bindings)
+    if isinstance(answer, ox.QueryBoolean):
+        return Result((), (), bool(answer))
+    try:
+        variables = tuple(v.value for v in answer.variables)
+        rows = tuple(tuple(solution) for solution in answer)
+    except (RuntimeError, OSError) as error:
+        raise QueryError(f"{query.path}: the query failed: {error}") from None
+    return Result(variables, rows)
+
+
+def _oxigraph_answer(query: NamedQuery, store: Store, bindings: dict[str, Term]):
+    """Oxigraph's own answer (QuerySolutions or QueryBoolean), not yet read."""
     try:
         answer = store.query(query.sparql, bindings)
-        if isinstance(answer, ox.QueryBoolean):
-            return Result((), (), bool(answer))
-        if not isinstance(answer, ox.QuerySolutions):
-            raise QueryError(f"{query.path}: only SELECT and ASK queries can be run here")
-        variables = tuple(v.value for v in answer.variables)
-        rows = tuple(tuple(from_ox(solution[v]) for v in variables) for solution in answer)
     except StoreError as error:
         raise QueryError(_sparql_error(query.path, str(error))) from None
     except (RuntimeError, OSError) as error:
         raise QueryError(f"{query.path}: the query failed: {error}") from None
-    return Result(variables, rows)
+    if not isinstance(answer, (ox.QueryBoolean, ox.QuerySolutions)):
+        raise QueryError(f"{query.path}: only SELECT and ASK queries can be run here")
+    return answer
 
 
 def _sparql_error(path: Path, message: str) -> str:
@@ -311,15 +329,16 @@ def _sparql_error(path: Path, message: str) -> str:
     return f"{path}: {message}"
 
 
-def _run_rdflib(query: NamedQuery, graph: rdflib.Graph, bindings: dict[str, Node]) -> Result:
+def _run_rdflib(query: NamedQuery, graph: rdflib.Graph, bindings: dict[str, Term]) -> Result:
+    """rdflib's engine, the cross-check: bindings go in as rdflib terms and rows come out as Oxigraph terms."""
     try:
-        answer = graph.query(query.sparql, initBindings=bindings)
+        answer = graph.query(query.sparql, initBindings={k: from_ox(v) for k, v in bindings.items()})
         if answer.type == "ASK":
             return Result((), (), bool(answer.askAnswer))
         if answer.type != "SELECT":
             raise QueryError(f"{query.path}: only SELECT and ASK queries can be run here")
         variables = tuple(str(v) for v in answer.vars)
-        rows = tuple(tuple(row[v] for v in answer.vars) for row in answer)
+        rows = tuple(tuple(None if row[v] is None else to_ox(row[v]) for v in answer.vars) for row in answer)
     except ParseException as error:
         raise QueryError(f"{query.path}:{error.lineno}:{error.col}: invalid SPARQL: {error.msg}") from None
     except QueryError:
@@ -359,16 +378,16 @@ def to_json(result: Result) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _json_term(term: Node) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    value: dict[str, str] = {"type": "literal", "value": str(term)}
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    value: dict[str, str] = {"type": "literal", "value": term.value}
     if term.language:
         value["xml:lang"] = term.language
-    elif term.datatype is not None and term.datatype != XSD.string:
-        value["datatype"] = str(term.datatype)
+    elif term.datatype.value != XSD_STRING:
+        value["datatype"] = term.datatype.value
     return value
 
 
@@ -378,7 +397,7 @@ def to_csv(result: Result) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(result.variables)
     for row in result.rows:
-        writer.writerow(["" if term is None else f"_:{term}" if isinstance(term, BNode) else str(term)
+        writer.writerow(["" if term is None else str(term) if isinstance(term, ox.BlankNode) else term.value
                          for term in row])
     return out.getvalue()
 
@@ -390,40 +409,40 @@ def to_tsv(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-_NUMERIC = {XSD.integer: r"[+-]?[0-9]+", XSD.decimal: r"[+-]?[0-9]*\.[0-9]+",
-            XSD.double: r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+", XSD.boolean: r"true|false"}
+_NUMERIC = {str(XSD.integer): r"[+-]?[0-9]+", str(XSD.decimal): r"[+-]?[0-9]*\.[0-9]+",
+            str(XSD.double): r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+", str(XSD.boolean): r"true|false"}
 
 
-def _sparql_term(term: Node) -> str:
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    lexical = str(term)
-    pattern = _NUMERIC.get(term.datatype)
+def _sparql_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    lexical = term.value
+    pattern = _NUMERIC.get(term.datatype.value)
     if pattern and re.fullmatch(pattern, lexical):
         return lexical
     quoted = '"' + (lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                     .replace("\r", "\\r").replace("\t", "\\t")) + '"'
     if term.language:
         return f"{quoted}@{term.language}"
-    if term.datatype is not None and term.datatype != XSD.string:
-        return f"{quoted}^^<{term.datatype}>"
+    if term.datatype.value != XSD_STRING:
+        return f"{quoted}^^<{term.datatype.value}>"
     return quoted
 
 
 
 
-def display(term: Node | None) -> str:
+def display(term: Term | None) -> str:
     """A cell for people: IRIs shortened with the project prefixes, literals as their text, one line."""
     if term is None:
         return ""
-    if isinstance(term, URIRef):
-        text = curie(term) or str(term)
-    elif isinstance(term, BNode):
-        text = f"_:{term}"
+    if isinstance(term, ox.NamedNode):
+        text = curie(term.value) or term.value
+    elif isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
     else:
-        text = str(term)
+        text = term.value
     return re.sub(r"[\r\n\t]+", " ", text)
 
 
@@ -476,6 +495,11 @@ def answer(name_or_path: str, params: Sequence[str] = (), graph: Path | None = N
         opened = open_graph(resources.default_out() if graph is None else graph, engine)
     except StoreError as error:
         raise QueryError(str(error)) from None
+    if isinstance(opened, Store) and fmt in OXIGRAPH_FORMATS:
+        solutions = _oxigraph_answer(query, opened, bind_params(query, values))
+        if isinstance(solutions, ox.QuerySolutions):
+            return solutions.serialize(format=OXIGRAPH_FORMATS[fmt]).decode("utf-8")
+        return render(Result((), (), bool(solutions)), fmt)
     return render(run(query, opened, values), fmt)
 
 

@@ -1,7 +1,8 @@
 """The embedded default store (Oxigraph, in memory or on disk) behind one small interface.
 
 Oxigraph answers SPARQL tens of times faster than rdflib's in-memory engine at corpus scale (see
-docs/performance.md); rdflib terms are converted at the edge so the rest of the code speaks rdflib.
+docs/performance.md). The store speaks Oxigraph terms (graph.rdf.terms), as the rest of the data path does;
+`rdflib_quads` is the one way out to rdflib, for the readers that need it (pySHACL, owlready2, tests).
 """
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
+
+from graph.rdf.terms import from_ox, quads_to_rdflib, to_ox  # noqa: F401  (the rdflib boundary, re-exported)
 
 FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
            ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
@@ -21,35 +23,11 @@ class StoreError(ValueError):
     """A file that cannot be loaded or a query that cannot run; the message says where."""
 
 
-def to_ox(term: Node):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def from_ox(term) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise TypeError(f"not an Oxigraph term: {term!r}")
+def _ox_graph(graph: object) -> ox.NamedNode | ox.DefaultGraph | None:
+    """A graph name given as an IRI string (a namespace constant such as graph_iri('inferred')) or a NamedNode."""
+    if graph is None or isinstance(graph, (ox.NamedNode, ox.DefaultGraph)):
+        return graph
+    return ox.NamedNode(str(graph))
 
 
 class Store:
@@ -58,18 +36,19 @@ class Store:
     def __init__(self, path: Path | None = None):
         self._store = ox.Store(str(path)) if path else ox.Store()
 
-    def add(self, quads: Iterable[tuple[Node, Node, Node, URIRef]]) -> None:
-        self._store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g)) for s, p, o, g in quads)
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add Oxigraph quads in one transaction (all or nothing)."""
+        self._store.extend(quads)
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads already made of Oxigraph terms, with Oxigraph's bulk loader: the build's fast path.
+        """Add Oxigraph quads with Oxigraph's bulk loader: the build's fast path.
 
         Not transactional: an error part-way leaves part of the quads in, so use it on a store that is thrown
         away on error (as the build's is).
         """
         self._store.bulk_extend(quads)
 
-    def load(self, path: Path, graph: URIRef | None = None) -> None:
+    def load(self, path: Path, graph: object | None = None) -> None:
         """Load an RDF file (format from its suffix) into `graph`, or as the file says for quad formats."""
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
@@ -79,35 +58,32 @@ class Store:
                 self._store.bulk_load(path=str(path), format=fmt)
             else:
                 self._store.bulk_load(path=str(path), format=fmt,
-                                      to_graph=to_ox(graph) if graph is not None else ox.DefaultGraph())
+                                      to_graph=_ox_graph(graph) if graph is not None else ox.DefaultGraph())
         except (SyntaxError, OSError) as error:
             raise StoreError(f"{path}: {error}") from None
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None):
-        """Run SPARQL; `bindings` are substituted as RDF terms (never spliced into the text)."""
-        substitutions = {ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()}
+    def query(self, sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None):
+        """Run SPARQL; `bindings` (Oxigraph terms) are substituted as RDF terms (never spliced into the text)."""
+        substitutions = {ox.Variable(name): value for name, value in (bindings or {}).items()}
         try:
             return self._store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions)
         except SyntaxError as error:
             raise StoreError(f"invalid SPARQL: {error}") from None
 
-    def quads(self, graph: URIRef | None = None) -> Iterator[tuple[Node, Node, Node, Node]]:
-        selected = to_ox(graph) if graph is not None else None
-        iris: dict[str, URIRef] = {}  # each IRI made once: rdflib checks every URIRef it makes, which is slow
+    def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph: object | None = None
+                          ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern (None matches anything), as Oxigraph quads."""
+        return self._store.quads_for_pattern(subject, predicate, obj, _ox_graph(graph))
 
-        def convert(term) -> Node | None:
-            if isinstance(term, ox.NamedNode):
-                iri = iris.get(term.value)
-                if iri is None:
-                    iri = iris[term.value] = URIRef(term.value)
-                return iri
-            return None if isinstance(term, ox.DefaultGraph) else from_ox(term)
+    def rdflib_quads(self, graph: object | None = None) -> Iterator[tuple[Node, Node, Node, Node]]:
+        """Every quad (of `graph`, if given) as rdflib terms: the boundary with rdflib (pySHACL, owlready2)."""
+        return quads_to_rdflib(self.quads_for_pattern(None, None, None, graph))
 
-        for quad in self._store.quads_for_pattern(None, None, None, selected):
-            yield convert(quad.subject), convert(quad.predicate), convert(quad.object), convert(quad.graph_name)
+    # The rdflib view under its former name, for the readers on the far side of the boundary.
+    quads = rdflib_quads
 
-    def graphs(self) -> list[URIRef]:
-        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+    def graphs(self) -> list[ox.NamedNode]:
+        return sorted((g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
 
     def raw(self) -> ox.Store:
         """The Oxigraph store itself, for bulk export and serving."""

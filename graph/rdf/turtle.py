@@ -1,4 +1,5 @@
-"""A small, deterministic Turtle writer for sorted triples without blank nodes (the data part of graph.ttl).
+"""A small, deterministic Turtle writer for sorted triples of Oxigraph terms without blank nodes (the data part of
+graph.ttl).
 
 Oxigraph's writer makes every http(s) IRI relative to @base ('<//www.shine.cn/…>'); here only the project's
 own resources are relative ('<region/kunshan>'), vocabulary terms are prefixed names, the rest full IRIs.
@@ -8,8 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -44,22 +44,23 @@ class TurtleWriter:
                 return f"{prefix}:{iri[len(ns):]}"
         return "<" + "".join(IRI_ESCAPES.get(c, c) for c in iri) + ">"
 
-    def term(self, term: Node) -> str:
-        if isinstance(term, URIRef):
-            return self.iri(str(term))
-        if isinstance(term, Literal):
-            text = f'"{str(term).translate(ESCAPES)}"'
+    def term(self, term: ox.NamedNode | ox.Literal) -> str:
+        if isinstance(term, ox.NamedNode):
+            return self.iri(term.value)
+        if isinstance(term, ox.Literal):
+            lexical = term.value
+            text = f'"{lexical.translate(ESCAPES)}"'
             if term.language:
                 return f"{text}@{term.language}"
-            datatype = str(term.datatype) if term.datatype else XSD_STRING
+            datatype = term.datatype.value
             if datatype == XSD_STRING:
                 return text
-            if datatype == XSD_INTEGER and INTEGER.match(str(term)):
-                return str(term)
+            if datatype == XSD_INTEGER and INTEGER.match(lexical):
+                return lexical
             return f"{text}^^{self.iri(datatype)}"
         raise TypeError(f"the data part of graph.ttl cannot hold {term!r} (blank nodes are not allowed there)")
 
-    def write(self, triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    def write(self, triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]]) -> str:
         """Triples grouped by subject and predicate, in the order given (sort them first)."""
         out = [self.header]
         subject = predicate = None
@@ -78,5 +79,5 @@ class TurtleWriter:
             out.append(" .\n")
         return "".join(out)
 
-    def _predicate(self, p: Node) -> str:
-        return "a" if str(p) == RDF_TYPE else self.term(p)
+    def _predicate(self, p: ox.NamedNode) -> str:
+        return "a" if p.value == RDF_TYPE else self.iri(p.value)

@@ -39,7 +39,8 @@ from graph.rdf.namespaces import curie, DCTERMS, ELI, HQ, OA, OWL, PROV, RDF, RD
 from graph.reason.rules import (
     compile_rules, diagnose, run_rules, show, subproperty_pairs, superclass_pairs, unsatisfiable_classes,
 )
-from graph.rdf.store import Store, to_ox
+from graph.rdf.store import Store
+from graph.rdf.terms import iri, quad_from_rdflib
 
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class Inference:
 def asserted_triples(store: Store) -> set[Triple]:
     """Every triple of the store outside the inferred graph (ontology included)."""
     inferred = graph_iri("inferred")
-    return {(s, p, o) for s, p, o, g in store.quads() if g != inferred}
+    return {(s, p, o) for s, p, o, g in store.rdflib_quads() if g != inferred}  # for owlready2
 
 
 def hermit_input(asserted: Iterable[Triple], onto: Graph) -> Graph:
@@ -268,10 +269,11 @@ def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: i
     if chosen == "hermit":
         _clear(store)
         kept = of_interest(entailed, asserted, onto)
-        store.add((s, p, o, graph_iri("inferred")) for s, p, o in kept)
+        # HermiT's entailments come back as rdflib terms (owlready2 reads and writes rdflib): the boundary.
+        store.add(quad_from_rdflib(s, p, o, graph_iri("inferred")) for s, p, o in kept)
     else:  # what the rules derive is never asserted (each rule filters what exists)
         _keep_only_interest(store, onto)
-        kept = {(s, p, o) for s, p, o, _ in store.quads(graph_iri("inferred"))}
+        kept = {(s, p, o) for s, p, o, _ in store.rdflib_quads(graph_iri("inferred"))}
     counts = Counter(_short(p) for _, p, _ in kept)
     return Inference(chosen, kept, why, time.perf_counter() - started, dict(sorted(counts.items())))
 
@@ -281,7 +283,7 @@ def _short(iri: URIRef) -> str:
 
 
 def _clear(store: Store) -> None:
-    store.raw().remove_graph(to_ox(graph_iri("inferred")))
+    store.raw().remove_graph(iri(graph_iri("inferred")))
 
 
 def description() -> list[Triple]:
@@ -315,7 +317,7 @@ def reason_store(store: Store, onto: Graph, method: str = "auto") -> Inference:
     """Reason, leaving the inferred graph with its description in the store; raise ReasoningError on a
     contradiction."""
     inference = infer(store, onto, method)
-    store.add((s, p, o, graph_iri("inferred")) for s, p, o in description())
+    store.add(quad_from_rdflib(s, p, o, graph_iri("inferred")) for s, p, o in description())
     log.info("reasoning: %s (%s), %d inferred triples in %.2f s", inference.method, inference.why,
              len(inference.triples), inference.seconds)
     return inference

@@ -23,7 +23,8 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from graph.rdf.namespaces import curie, OWL, RDF, RDFS, XSD
-from graph.rdf.store import Store, from_ox, to_ox
+from graph.rdf.store import Store
+from graph.rdf.terms import from_ox
 
 MAX_ROUNDS = 50
 
@@ -265,7 +266,7 @@ def run_rules(store: Store, rules: list[Rule], graph: URIRef) -> int:
     the first round a rule reruns only if one of its input predicates gained triples in the round before: with
     nothing new to read it would find nothing new.
     """
-    raw, target, added = store.raw(), to_ox(graph), 0
+    raw, target, added = store.raw(), ox.NamedNode(str(graph)), 0
     changed: set[str] | None = None  # None: the first round, every rule runs
     for _ in range(MAX_ROUNDS):
         new = set()
@@ -288,6 +289,7 @@ def show(term: Node) -> str:
 
 
 def _rows(store: Store, sparql: str) -> Iterator[tuple[Node, ...]]:
+    # The diagnosis compares the rows with the ontology as rdflib reads it: the boundary with rdflib.
     for solution in store.query(sparql):
         yield tuple(from_ox(value) for value in solution)
 

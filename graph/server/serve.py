@@ -270,14 +270,14 @@ class Handler(BaseHTTPRequestHandler):
         if chosen is None:
             self._send(text_reply(406, f"available as {', '.join(RESOURCE_TYPES)}"), head=head)
             return True
-        triples = deref.description(self.site.store, iri)
+        triples = deref.description(self.site.store, iri)  # rdflib terms, as the page renderer reads them
         kind = RESOURCE_TYPES[chosen]
         if kind == "html":
             context = deref.PageContext(self.site.base, self.site.local_prefix)
             body = deref.resource_page(self.site.store, iri, triples, context).encode()
             extra = {"Content-Security-Policy": HTML_POLICY, "Vary": "Accept"}
         elif kind == "jsonld":
-            body, extra = jsonld_bytes(triples, self.site.base), {"Vary": "Accept"}
+            body, extra = jsonld_bytes([tuple(map(to_ox, t)) for t in triples], self.site.base), {"Vary": "Accept"}
         else:
             body = ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples), format=kind,
                                 prefixes=rdf_prefixes())

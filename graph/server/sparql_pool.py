@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from graph.outputs.export import jsonld_bytes
 from graph.rdf.namespaces import DEFAULT_BASE, PREFIXES
-from graph.rdf.store import Store, from_ox
+from graph.rdf.store import Store
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def _jsonld(triples, limit: int) -> bytes:
         size += len(str(triple))
         if size > limit:
             raise _TooLarge
-        collected.append((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
+        collected.append((triple.subject, triple.predicate, triple.object))
     return jsonld_bytes(collected)
 
 

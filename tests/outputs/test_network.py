@@ -74,7 +74,7 @@ def test_all_levels_leave_out_nested_pairs(networks):
 @pytest.mark.parametrize("level", ["province", "prefecture", "county"])
 def test_edges_are_the_region_pairs_query(store, networks, level):
     pairs = run(find_query("region-pairs"), store, {"level": level})
-    expected = {frozenset((str(a), str(b))): (str(ms), str(ps)) for a, b, ms, ps in
+    expected = {frozenset((a.value, b.value)): (ms.value, ps.value) for a, b, ms, ps in
                 zip(pairs.column("region_a"), pairs.column("region_b"), pairs.column("measure_list"),
                     pairs.column("project_list"))}
     graph = networks[level]

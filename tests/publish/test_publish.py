@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import BNode, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from graph.cli import main
@@ -130,12 +131,13 @@ def test_unreachable_or_refusing_store_gives_a_clear_error(built, oxigraph):
 def test_chunks_keep_blank_node_structures_together(built):
     triples = [t for g, ts in plan(load_dataset(built.staging)) if g == graph_iri("ontology") for t in ts]
     pieces = chunks(triples, 10)
-    assert sorted(t for piece in pieces for t in piece) == sorted(triples)
-    owner: dict[BNode, int] = {}
+    nt = lambda t: tuple(map(str, t))  # noqa: E731  (Oxigraph terms of different kinds do not compare)
+    assert sorted((t for piece in pieces for t in piece), key=nt) == sorted(triples, key=nt)
+    owner: dict[ox.BlankNode, int] = {}
     for number, piece in enumerate(pieces):
         for t in piece:
             for term in (t[0], t[2]):
-                if isinstance(term, BNode):
+                if isinstance(term, ox.BlankNode):  # the dataset's quads are Oxigraph terms
                     assert owner.setdefault(term, number) == number, f"{term} is in two chunks"
     assert any(len(p) > 10 for p in pieces), "the ontology's axioms are larger than one chunk of 10"
     assert all(isinstance(g, URIRef) for g, _ in plan(load_dataset(built.staging)))

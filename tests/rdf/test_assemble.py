@@ -9,6 +9,7 @@ from graph.rdf.assemble import SourceDocument, assemble, doc_id_for
 from graph.ingest.link import Matcher, link_document
 from graph.rdf.namespaces import HQ, OA, RDF, graph_iri, provision_iri
 from graph.ingest.parse import parse_text
+from graph.rdf.terms import quads_to_rdflib
 
 DOC = "hongqiao-open-hub-measures-2023"
 
@@ -17,7 +18,9 @@ DOC = "hongqiao-open-hub-measures-2023"
 def quads(document, gazetteer):
     linked = link_document(document, Matcher(gazetteer))
     curated = gazetteer.document_for_source("hongqiao-open-hub-measures-2023.txt")
-    return assemble(gazetteer, [SourceDocument(DOC, "hongqiao-open-hub-measures-2023.txt", linked, curated)])
+    # Oxigraph quads, read here as rdflib terms so that rdflib's Graph and graph_diff can check them.
+    return list(quads_to_rdflib(assemble(gazetteer, [SourceDocument(DOC, "hongqiao-open-hub-measures-2023.txt",
+                                                                    linked, curated)])))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,8 @@ def test_tiny_document_gives_exactly_these_triples(gazetteer):
     text = "关于某事的意见\n\n一、部分\n\n（一）支持昆山。\n"
     linked = link_document(parse_text(text, "tiny.txt"), Matcher(gazetteer))
     got = Graph()
-    for s, p, o, g in assemble(gazetteer, [SourceDocument(doc_id_for("tiny.txt", None), "tiny.txt", linked, None)]):
+    for s, p, o, g in quads_to_rdflib(assemble(gazetteer, [SourceDocument(doc_id_for("tiny.txt", None), "tiny.txt",
+                                                                           linked, None)])):
         if g == graph_iri("documents"):
             got.add((s, p, o))
     expected = Graph().parse(data="""
@@ -102,3 +106,21 @@ def test_tiny_document_gives_exactly_these_triples(gazetteer):
     both, only_got, only_expected = graph_diff(to_isomorphic(got), to_isomorphic(expected))
     assert not only_got and not only_expected, (
         "unexpected:\n" + only_got.serialize(format="nt") + "\nmissing:\n" + only_expected.serialize(format="nt"))
+
+
+def test_assemble_makes_oxigraph_quads_and_runs_every_producer(document, gazetteer, monkeypatch):
+    """Producers yield pyoxigraph Quads; a new producer added to DOCUMENT_PRODUCERS is run for every text."""
+    import pyoxigraph as ox
+
+    from graph.rdf import assemble as assembling
+    from graph.rdf.namespaces import RDFS, document_iri
+    from graph.rdf.terms import iri, plain
+
+    linked = link_document(document, Matcher(gazetteer))
+    source = SourceDocument(DOC, "hongqiao-open-hub-measures-2023.txt", linked, None)
+    quads = assemble(gazetteer, [source])
+    assert quads and all(type(q) is ox.Quad for q in quads)
+    extra = ox.Quad(ox.NamedNode(document_iri(DOC)), iri(RDFS.comment), plain("one more producer"),
+                    iri(graph_iri("documents")))
+    monkeypatch.setattr(assembling, "DOCUMENT_PRODUCERS", (*assembling.DOCUMENT_PRODUCERS, lambda s: [extra]))
+    assert set(assemble(gazetteer, [source])) == set(quads) | {extra}

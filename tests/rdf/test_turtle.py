@@ -6,6 +6,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from graph.rdf.namespaces import DEFAULT_BASE, PREFIXES, XSD
+from graph.rdf.terms import to_ox
 from graph.rdf.turtle import TurtleWriter
 
 BASE = DEFAULT_BASE
@@ -14,7 +15,8 @@ LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 def _write(triples):
-    return TurtleWriter(PREFIXES, BASE).write(sorted(triples, key=lambda t: (str(t[0]), str(t[1]), t[2].n3())))
+    ordered = sorted(triples, key=lambda t: (str(t[0]), str(t[1]), t[2].n3()))
+    return TurtleWriter(PREFIXES, BASE).write([tuple(map(to_ox, t)) for t in ordered])  # the writer takes Oxigraph terms
 
 
 def test_iris_are_relative_only_under_the_base():

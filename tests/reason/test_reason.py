@@ -15,6 +15,7 @@ from rdflib.compare import graph_diff, to_isomorphic
 
 from graph import pipeline
 from graph.rdf.namespaces import load_ontology
+from graph.rdf.terms import quad_from_rdflib
 from graph.ingest.gazetteer import load_gazetteer
 from graph.rdf.namespaces import DCTERMS, ELI, HQ, OWL, PROV, RDF, RDFS, entity_iri, graph_iri, provision_iri
 from graph.reason.infer import REASONING_ACTIVITY, ReasoningError, infer, reason_store
@@ -43,7 +44,7 @@ def tiny_store(*extra: tuple) -> Store:
     gazetteer = load_gazetteer(TINY / "entities")
     documents = pipeline.load_documents([TINY / "sources" / "tiny-measures.txt"], gazetteer)
     store = pipeline.assemble_store(gazetteer, documents, pipeline.DEFAULT_ONTOLOGY)
-    store.add((s, p, o, graph_iri("entities")) for s, p, o in extra)
+    store.add(quad_from_rdflib(s, p, o, graph_iri("entities")) for s, p, o in extra)  # the store takes Oxigraph quads
     return store
 
 
