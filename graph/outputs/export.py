@@ -29,7 +29,8 @@ from graph.outputs.files import write_atomic
 from graph.outputs.describe import DatasetMetadata, Dump, check_base, describe, description_graph, load_metadata
 from graph.rdf.namespaces import curie, DEFAULT_BASE, PREFIXES, RDF, VOID, XSD, bind_prefixes
 from graph.rdf.turtle import TurtleWriter
-from graph.rdf.store import Store, from_ox, graph_file, to_ox
+from graph.ingest.sources import SourceError, read_regular_file
+from graph.rdf.store import Store, StoreError, check_rdf_syntax, from_ox, graph_file, to_ox
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, Node | None]  # graph None: the default graph
@@ -72,9 +73,27 @@ class ExportError(ValueError):
     """Input that cannot be exported (no graph in a folder, unknown format); the message names the path."""
 
 
+# The ontology is some 40 KB of Turtle; a file a thousand times larger is not it.
+ONTOLOGY_MAX_BYTES = 64 * 2**20
+
+
 def load_ontology(path: Path) -> Graph:
+    """The ontology as an rdflib Graph; any problem of the file is a StoreError `file:line: message`."""
+    path = Path(path)
+    try:
+        data = read_regular_file(path, ONTOLOGY_MAX_BYTES)
+    except SourceError as error:
+        raise StoreError(str(error)) from None
+    base = path.resolve().as_uri()
+    check_rdf_syntax(data, ox.RdfFormat.TURTLE, str(path), base)
     graph = Graph()
-    graph.parse(path, format="turtle")
+    try:
+        graph.parse(data=data, format="turtle", publicID=base)
+    except SyntaxError as error:  # rdflib's BadSyntax: Oxigraph accepted what rdflib does not
+        line = getattr(error, "lines", 0) + 1
+        raise StoreError(f"{path}:{line}: Turtle syntax error: {getattr(error, '_why', error)}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise StoreError(f"{path}:1: cannot be read as Turtle: {error}") from None
     bind_prefixes(graph)
     return graph
 
