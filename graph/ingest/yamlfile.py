@@ -101,7 +101,11 @@ def read_yaml(path: Path, label: str | None = None, allow_empty: bool = False):
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise DataError(label, line, f"not UTF-8 ({error.reason})") from None
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)  # its reader refuses control characters here already
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        raise DataError(label, line, f"the character U+{error.character:04X} is not allowed in YAML") from None
     loader.name = label
     try:
         data = loader.get_single_data()

@@ -26,6 +26,7 @@ def test_values_know_their_lines_and_dates_stay_text(tmp_path):
     (b"- id: a\n- \xff\xfe\n", 2, "not UTF-8"),
     (b"", 1, "the file is empty"),
     (b"- {1: a}\n", 1, "field name 1 is not a string"),
+    (b"- id: a\n  zh: \x00x\n", 2, "the character U+0000 is not allowed in YAML"),
 ])
 def test_file_problems_name_file_and_line(tmp_path, content, line, words):
     path = tmp_path / "x.yaml"
