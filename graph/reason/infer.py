@@ -282,7 +282,8 @@ def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: i
         _keep_only_interest(store, onto)
         kept = {(s, p, o) for s, p, o, _ in store.quads(graph_iri("inferred"))}
     counts = Counter(_short(p) for _, p, _ in kept)
-    return Inference(chosen, kept, why, time.perf_counter() - started, dict(sorted(counts.items())), fallback)
+    return Inference(chosen, kept, why, time.perf_counter() - started, counts=dict(sorted(counts.items())),
+                     fallback=fallback)
 
 
 def _first_line(error: Exception) -> str:
