@@ -54,8 +54,7 @@ def _terminal_warnings() -> None:
     for name in ("graph", "rdflib"):
         logger = logging.getLogger(name)
         if not any(isinstance(h, _TerminalWarnings) for h in logger.handlers):
-            logger.addHandler(handler)
-        logger.propagate = False
+            logger.addHandler(handler)  # with a handler here, Python's last-resort printer (tracebacks) stays quiet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

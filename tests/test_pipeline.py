@@ -259,3 +259,10 @@ def test_progress_says_each_part_of_the_build(tmp_path, source_path):
     _build(tmp_path / "out", source_path, progress=said.append)
     assert said[0].startswith("reading the curated data")
     assert [s.split(":")[0] for s in said[3:]] == [step.name for step in CORE_STEPS]
+
+
+def test_texts_needing_more_memory_than_is_free_are_refused(tmp_path, source_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "memory_available", lambda: 2**20)
+    with pytest.raises(pipeline.BuildError, match=r"need about .* GiB of memory to build and 0.0 GiB is free"):
+        _build(tmp_path / "out", source_path)
+    assert not (tmp_path / "out").exists()
