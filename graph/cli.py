@@ -1,7 +1,10 @@
 """The `hqkg` command: parses arguments and delegates to graph.* (no logic here)."""
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,20 +15,73 @@ from graph.ingest.parse import ParseError
 from graph.reason.infer import ReasoningError
 from graph.rdf.store import StoreError
 from graph.checks.validate import ValidationError
+from graph.ingest.sources import DEFAULT_MAX_BYTES, SourceError
+from graph.outputs.buildfolder import OutFolderError
 
 GRAPH_HELP = "A build folder (its whole dataset, graph.trig) or one RDF file (Turtle, TriG, N-Triples, RDF/XML…)."
 USER_ERRORS = (ParseError, DataError, StoreError, pipeline.BuildError, FileNotFoundError, ReasoningError,
-               ValidationError)
+               ValidationError, SourceError, OutFolderError)
+# A build prints what it is doing when its texts are this large (builds of tens of seconds and more).
+PROGRESS_BYTES = 256 * 2**10
 
 
 def _fail(error: Exception) -> None:
-    click.echo(f"error: {error}", err=True)
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"error: {where}{error.strerror}", err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
     sys.exit(1)
+
+
+class _TerminalWarnings(logging.Handler):
+    """Warnings of the project's stages and of rdflib, one line each and each once: a fallback is visible, and no
+    library's traceback reaches the terminal."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = record.getMessage().strip().splitlines() or [""]
+        if lines[0] not in self.seen:
+            self.seen.add(lines[0])
+            click.echo(f"warning: {lines[0]}", err=True)
+
+
+def _terminal_warnings() -> None:
+    handler = _TerminalWarnings()
+    for name in ("graph", "rdflib"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _TerminalWarnings) for h in logger.handlers):
+            logger.addHandler(handler)  # with a handler here, Python's last-resort printer (tracebacks) stays quiet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """hongqiao-kg: build, query and publish the knowledge graph of the Hongqiao measures."""
+    _terminal_warnings()
+
+
+class _Progress:
+    def __init__(self):
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        click.echo(f"[{time.perf_counter() - self.started:6.1f} s] {message}", err=True)
+
+
+def _wants_progress(flag: bool | None, sources: tuple[Path, ...]) -> bool:
+    if flag is not None:
+        return flag
+    paths = sources or tuple(pipeline.default_sources())
+    total = 0
+    for path in paths:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return total >= PROGRESS_BYTES
 
 
 def _list_steps(ctx: click.Context, _param, value: bool) -> None:
@@ -48,16 +104,26 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
               help="rules (fast, the default); hermit (owlready2, needs Java) is the QC cross-check.")
 @click.option("--shacl-engine", type=click.Choice(["sparql", "pyshacl", "auto"]), default="sparql",
               show_default=True, help="sparql (compiled shapes, the default); pyshacl is the QC cross-check.")
+@click.option("--max-source-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
+              help="A larger source text is refused (a build needs about 650 MB of memory per MB of text).")
+@click.option("--progress/--no-progress", default=None,
+              help="Say what the build is doing as it goes. Default: when the texts are over 256 KiB.")
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
-          reasoner: str, shacl_engine: str) -> None:
-    """Build the graph, checks, exports and pages into OUT."""
+          reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None) -> None:
+    """Build the graph, checks, exports and pages into OUT.
+
+    OUT must be the build's own: a new or empty folder, or one an earlier build wrote (it holds the marker file
+    .hqkg-build). Any other folder is refused, untouched. The new output replaces the old one in one atomic step.
+    """
+    _terminal_warnings()  # build_graph.py runs this command without the group
     options = pipeline.BuildOptions(sources=list(sources), out=out, entities_dir=entities, only=only, skip=skip,
-                                    reasoner=reasoner, shacl_engine=shacl_engine)
+                                    reasoner=reasoner, shacl_engine=shacl_engine, max_source_bytes=max_source_bytes,
+                                    progress=_Progress() if _wants_progress(progress, sources) else None)
     try:
         ctx = pipeline.build(options)
-    except USER_ERRORS as error:
+    except (*USER_ERRORS, OSError) as error:
         _fail(error)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
     click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {len(ctx.store)} triples "

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import tempfile
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,13 +22,16 @@ from graph.checks.validate import REPORT_FILE, SourceFiles, ValidationError, unu
 from graph.ingest.gazetteer import Gazetteer, load_gazetteer
 from graph.ingest.link import Matcher, link_document
 from graph.ingest.parse import parse_file
+from graph.ingest.sources import limits as source_limits, memory_available, memory_needed
 from graph.outputs.export import (
     FORMATS, dataset_from_store, write_exports, write_store_turtle,
 )
+from graph.outputs import buildfolder
 from graph.outputs.network import export_network, region_network
 from graph.outputs.ontology_docs import OUTPUT_FILE as ONTOLOGY_DOCS_FILE, render as render_ontology_docs
 from graph.rdf.assemble import SourceDocument, doc_id_for, oxigraph_quads
-from graph.rdf.namespaces import DEFAULT_BASE, graph_iri, load_ontology
+from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
+from graph.rdf.ontology import load_ontology
 from graph.rdf.store import Store
 from graph.reason.infer import reason_store
 from graph.site.pages import write_site
@@ -38,6 +40,8 @@ DEFAULT_SOURCES_DIR = resources.SOURCES
 DEFAULT_ENTITIES_DIR = resources.ENTITIES
 DEFAULT_ONTOLOGY = resources.ONTOLOGY
 DEFAULT_OUT = resources.default_out()
+
+log = logging.getLogger(__name__)
 
 
 class BuildError(RuntimeError):
@@ -55,6 +59,8 @@ class BuildOptions:
     shacl_engine: str = "sparql"  # sparql, pyshacl or auto (graph/checks/shacl.py)
     only: tuple[str, ...] = ()  # run just these steps (names from STEPS)
     skip: tuple[str, ...] = ()  # run every step but these
+    max_source_bytes: int | None = None  # the size limit of one source text (None: graph/ingest/sources.py's)
+    progress: Callable[[str], None] | None = None  # told what the build is doing, as it starts each part
 
 
 @dataclass
@@ -200,44 +206,63 @@ def select_steps(only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[Ste
     return [s for s in STEPS if (not only or s.name in only) and s.name not in skip]
 
 
+def check_memory(documents: list[SourceDocument]) -> None:
+    """Refuse, with a message, texts whose build would need more memory than is free (the store would abort)."""
+    total = sum(len(d.linked.document.raw.encode("utf-8")) for d in documents)
+    needed, free = memory_needed(total), memory_available()
+    if free is not None and needed > free:
+        raise BuildError(f"the {len(documents)} text(s) ({total:,} bytes) need about {needed / 2**30:.1f} GiB of "
+                         f"memory to build and {free / 2**30:.1f} GiB is free; build fewer texts at a time")
+
+
+def protected_paths(options: BuildOptions, sources: list[Path]) -> list[tuple[str, Path]]:
+    """What an output folder may neither be nor hold: the project's root and the build's inputs."""
+    return [("the project's root", resources.CHECKOUT), *(("a source text", p) for p in sources),
+            ("the curated data", options.entities_dir), ("the ontology", options.ontology),
+            ("the source texts' folder", DEFAULT_SOURCES_DIR)]
+
+
 def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContext:
-    """Run the whole build; on any error the previous output folder is left as it was."""
+    """Run the whole build; on any error the previous output folder is left as it was.
+
+    The output folder must be the build's own (graph/outputs/buildfolder.py): that is checked first, before
+    anything is read or written, and again at the swap.
+    """
     steps = select_steps(options.only, options.skip) if steps is None else steps
     sources = options.sources or default_sources()
     if not sources:
         raise BuildError(f"no source texts given and none in {DEFAULT_SOURCES_DIR}")
+    protected = protected_paths(options, sources)
+    buildfolder.check_owned(options.out, protected)
+    say = options.progress or (lambda message: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    gazetteer = load_gazetteer(options.entities_dir)
-    documents = load_documents(sources, gazetteer)
-    timings["parse_link"] = time.perf_counter() - started
-    mark = time.perf_counter()
-    ontology = load_ontology(options.ontology)
-    store = assemble_store(gazetteer, documents, options.ontology)
-    timings["assemble"] = time.perf_counter() - mark
+    with source_limits(options.max_source_bytes):
+        say(f"reading the curated data in {options.entities_dir}")
+        gazetteer = load_gazetteer(options.entities_dir)
+        say(f"parsing and linking {len(sources)} text(s)")
+        documents = load_documents(sources, gazetteer)
+        check_memory(documents)
+        timings["parse_link"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        say("assembling the graph")
+        ontology = load_ontology(options.ontology)
+        store = assemble_store(gazetteer, documents, options.ontology)
+        timings["assemble"] = time.perf_counter() - mark
 
-    out = options.out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    ctx = BuildContext(options, gazetteer, documents, ontology, store, staging, timings)
-    try:
-        for step in steps:
-            mark = time.perf_counter()
-            step.run(ctx)
-            timings[step.name] = time.perf_counter() - mark
-        _replace(out, staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    ctx.staging = out
+        staging, notes = buildfolder.stage(options.out, protected)
+        for note in notes:
+            log.warning(note)
+        ctx = BuildContext(options, gazetteer, documents, ontology, store, staging.path, timings)
+        try:
+            for step in steps:
+                say(f"{step.name}: {step.summary}")
+                mark = time.perf_counter()
+                step.run(ctx)
+                timings[step.name] = time.perf_counter() - mark
+            staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
+    ctx.staging = staging.out
     return ctx
-
-
-def _replace(out: Path, staging: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{staging.name.rsplit('-', 1)[-1]}"
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

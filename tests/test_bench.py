@@ -158,7 +158,7 @@ def test_store_turtle_is_byte_identical_to_the_sorted_writer(gazetteer, tmp_path
     """write_graph streams the store one subject at a time; it must write what write_turtle writes."""
     from graph import pipeline
     from graph.outputs.export import write_store_turtle, write_turtle
-    from graph.rdf.namespaces import load_ontology
+    from graph.rdf.ontology import load_ontology
     from graph.rdf.namespaces import graph_iri
     from graph.rdf.terms import iri
 

@@ -12,6 +12,7 @@ from rdflib import Graph
 from graph import pipeline
 from graph.ingest.gazetteer import DataError
 from graph.ingest.parse import ParseError
+from graph.rdf.store import StoreError
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "pipeline"
 CORE_STEPS = [pipeline.Step("graph", "output", pipeline.write_graph_turtle, "graph.ttl"),
@@ -114,3 +115,154 @@ def test_bad_entity_data_names_file_and_line(tmp_path, source_path):
 def test_the_same_document_twice_is_refused(tmp_path, source_path):
     with pytest.raises(pipeline.BuildError, match="also the id of"):
         _build(tmp_path / "out", source_path, source_path)
+
+
+# --- the output folder is the build's own, swapped in whole ------------------------------------------------------
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_out_holding_a_file_is_refused_before_anything_is_read_or_written(tmp_path, source_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("precious\n", encoding="utf-8")
+    with pytest.raises(pipeline.buildfolder.OutFolderError, match="holds notes.txt"):
+        _build(out, source_path)
+    assert _snapshot(out) == {"notes.txt": b"precious\n"}
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]
+
+
+@pytest.mark.parametrize("where", ["root", "data", "sources-folder", "parent-of-root"])
+def test_out_may_not_be_the_project_or_hold_its_inputs(tmp_path, source_path, where):
+    out = {"root": pipeline.resources.CHECKOUT, "data": pipeline.resources.DATA,
+           "sources-folder": source_path.parent, "parent-of-root": pipeline.resources.CHECKOUT.parent}[where]
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(pipeline.buildfolder.OutFolderError, match="refusing to write the build there"):
+        _build(out, source_path)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+# Points at which a build is killed: after each step, and inside the swap.
+KILL_POINTS = [f"after:{step.name}" for step in CORE_STEPS] + ["after-exchange", "fallback-between-renames"]
+
+
+def _killed_build(out: Path, source: Path, point: str) -> int:
+    """Fork a build of `source` into `out` that SIGKILLs itself at `point`; return how the child ended."""
+    import os
+    import signal
+
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        try:
+            def die():
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            steps = []
+            for step in CORE_STEPS:
+                def run(ctx, step=step):
+                    step.run(ctx)
+                    if point == f"after:{step.name}":
+                        die()
+                steps.append(pipeline.Step(step.name, step.kind, run, step.summary))
+            folder = pipeline.buildfolder
+            real_exchange, real_rename = folder.exchange, os.rename
+            if point == "after-exchange":
+                folder.exchange = lambda a, b: real_exchange(a, b) and die()
+            if point == "fallback-between-renames":
+                folder.exchange = lambda a, b: False
+                calls = []
+
+                def rename(a, b):
+                    real_rename(a, b)
+                    calls.append(a)
+                    if len(calls) == 1:
+                        die()
+                folder.os.rename = rename
+            pipeline.build(pipeline.BuildOptions(sources=[source], out=out), steps=steps)
+        finally:
+            os._exit(3)  # the build ran to its end: the kill point was never reached
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+@pytest.fixture(scope="module")
+def old_and_new(tmp_path_factory, source_path):
+    """The output of one build (the old) and of the next (the new, another text)."""
+    base = tmp_path_factory.mktemp("kill")
+    _build(base / "old", source_path)
+    _build(base / "new", FIXTURES / "unseen-huzhou-measures.txt")
+    return base / "old", _snapshot(base / "old"), _snapshot(base / "new")
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_output(tmp_path, old_and_new, point):
+    import os
+    import signal
+
+    new_text = FIXTURES / "unseen-huzhou-measures.txt"
+    out = tmp_path / "work" / "out"
+    old_folder, old, new = old_and_new
+    shutil.copytree(old_folder, out)
+    assert old != new
+    status = _killed_build(out, new_text, point)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"not killed at {point}"
+    if point == "fallback-between-renames":
+        assert not out.exists(), "(the fallback's one gap: the next build puts the old output back first)"
+    else:
+        assert _snapshot(out) in (old, new), f"killed at {point}: out is neither the old nor the new output"
+    _build(out, new_text)  # the next build cleans up after the killed one
+    assert _snapshot(out) == new
+    assert [p.name for p in out.parent.iterdir()] == ["out"], "leftovers of the killed build remain"
+
+
+# --- bad inputs: clear errors, nothing touched ---------------------------------------------------------------------
+
+def test_a_malformed_ontology_is_named_with_its_line(tmp_path, source_path):
+    text = pipeline.DEFAULT_ONTOLOGY.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(text, 1) if line.startswith("hq:PlatformOrBase"))
+    text[number - 1] = "garbage " + text[number - 1]
+    bad = tmp_path / "hongqiao.ttl"
+    bad.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(StoreError, match=rf"^{bad}:{number}: column \d+: "):
+        _build(tmp_path / "out", source_path, ontology=bad)
+    assert not (tmp_path / "out").exists()
+
+
+def test_control_characters_in_a_text_are_refused_and_separators_link(tmp_path, source_path):
+    raw = source_path.read_text(encoding="utf-8")
+    assert "嘉昆太" in raw
+    bad = tmp_path / "bad" / source_path.name
+    bad.parent.mkdir()
+    bad.write_text(raw.replace("嘉昆太", "嘉昆太\x00\x01\x02", 1), encoding="utf-8", newline="")
+    line = raw[: raw.index("嘉昆太")].count("\n") + 1
+    with pytest.raises(ParseError, match=rf"{bad.name}:{line}: column \d+: the character U\+0000"):
+        _build(tmp_path / "out", bad)
+    ok = tmp_path / "ok" / source_path.name
+    ok.parent.mkdir()
+    ok.write_text(raw.replace("嘉昆太", "嘉\u2028昆\x0c太", 1), encoding="utf-8", newline="")
+    plain, separated = _build(tmp_path / "plain", source_path), _build(tmp_path / "sep", ok)
+    counts = [len([m for p in c.documents[0].linked.provisions for m in p.mentions]) for c in (plain, separated)]
+    assert counts[0] == counts[1], "a separator inside a name drops no mention"
+
+
+def test_a_text_over_the_limit_is_refused_and_the_limit_can_be_raised(tmp_path, source_path):
+    size = source_path.stat().st_size
+    with pytest.raises(ParseError, match=rf"is {size:,} bytes, over the source size limit of 1,000 bytes"):
+        _build(tmp_path / "out", source_path, max_source_bytes=1000)
+    assert not (tmp_path / "out").exists()
+    _build(tmp_path / "out", source_path, max_source_bytes=size)
+
+
+def test_progress_says_each_part_of_the_build(tmp_path, source_path):
+    said: list[str] = []
+    _build(tmp_path / "out", source_path, progress=said.append)
+    assert said[0].startswith("reading the curated data")
+    assert [s.split(":")[0] for s in said[3:]] == [step.name for step in CORE_STEPS]
+
+
+def test_texts_needing_more_memory_than_is_free_are_refused(tmp_path, source_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "memory_available", lambda: 2**20)
+    with pytest.raises(pipeline.BuildError, match=r"need about .* GiB of memory to build and 0.0 GiB is free"):
+        _build(tmp_path / "out", source_path)
+    assert not (tmp_path / "out").exists()

@@ -392,7 +392,7 @@ def validate_file(graph: Path, sources: SourceFiles, reasoner: str | None = None
     store.load(graph)
     problem = None
     if reasoner is not None:
-        from graph.rdf.namespaces import load_ontology
+        from graph.rdf.ontology import load_ontology
         from graph.reason.infer import ReasoningError, reason_store
 
         try:

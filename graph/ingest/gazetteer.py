@@ -230,7 +230,7 @@ def _check_fields(item: LineMapping, allowed: tuple[str, ...], required: tuple[s
 
 def _status(item: LineMapping, label: str) -> str:
     status = item.get("status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise DataError(label, item.line_of("status"),
                         f"status must be one of {', '.join(sorted(STATUSES))}, got {status!r}")
     return status
@@ -294,7 +294,15 @@ def _composite(item: LineMapping, label: str) -> Composite:
 
 # --- cross-file checks ----------------------------------------------------------------------------------------
 
-def _check_references(entities: dict[str, Entity], items: dict[str, LineMapping]) -> None:
+def _blame_absent(absent: dict[str, tuple[str, str]], kind: str, where: str, what: str) -> None:
+    """An unknown reference into a kind whose file is missing or empty is that file's fault: say so there."""
+    for absent_kind, (label, why) in absent.items():
+        if absent_kind == kind:
+            raise DataError(label, 1, f"{why}, but {where} refers to {what}")
+
+
+def _check_references(entities: dict[str, Entity], items: dict[str, LineMapping],
+                      absent: dict[str, tuple[str, str]] | None = None) -> None:
     for entity in entities.values():
         item = items[entity.id]
         for key, target_kind in REFERENCES.items():
@@ -302,6 +310,8 @@ def _check_references(entities: dict[str, Entity], items: dict[str, LineMapping]
             targets = (value,) if isinstance(value, str) else value
             for target in targets or ():
                 if target not in entities:
+                    _blame_absent(absent or {}, target_kind, f"{entity.file}:{item.line_of(key)}",
+                                  f"the {target_kind} {target!r}")
                     raise DataError(entity.file, item.line_of(key), f"{key} {target!r} of {entity.id!r} is unknown")
                 if entities[target].kind != target_kind:
                     raise DataError(entity.file, item.line_of(key),
@@ -488,12 +498,18 @@ def load_gazetteer(entities_dir: Path, *, with_places: bool = True) -> Gazetteer
         raise FileNotFoundError(f"entities folder {entities_dir} holds none of {', '.join(names)}")
     entities: dict[str, Entity] = {}
     items: dict[str, LineMapping] = {}
+    absent: dict[str, tuple[str, str]] = {}  # kind -> (its file, why it holds nothing)
     for kind, name in KIND_FILES.items():
         path = entities_dir / name
-        if not path.is_file():
-            continue
         label = str(path)
-        for item in _read_yaml(path, label):
+        # A folder may leave a kind out; a file that is missing or empty is blamed if anything refers to its kind.
+        if not path.exists() and not path.is_symlink():
+            absent[kind] = (label, "no such file")
+            continue
+        data = _read_yaml(path, label)  # a folder or broken link by this name is an error of its own
+        if not data:
+            absent[kind] = (label, "the file is empty")
+        for item in data:
             entity = _entity(item, kind, label)
             if entity.id in entities:
                 first = entities[entity.id]
@@ -501,11 +517,11 @@ def load_gazetteer(entities_dir: Path, *, with_places: bool = True) -> Gazetteer
                                 f"duplicate id {entity.id!r} (first at {first.file}:{first.line})")
             entities[entity.id] = entity
             items[entity.id] = item
-    _check_references(entities, items)
+    _check_references(entities, items, absent)
     forms = _check_surface_forms(entities, items)
     composites: list[tuple[Composite, LineMapping]] = []
     path = entities_dir / COMPOSITES_FILE
-    if path.is_file():
+    if path.exists() or path.is_symlink():
         label = str(path)
         composites = [(_composite(item, label), item) for item in _read_yaml(path, label)]
     composite_map = _check_composites(composites, entities, forms)

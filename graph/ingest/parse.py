@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.ingest.sources import SourceError, read_source
+
 CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
                   "六": 6, "七": 7, "八": 8, "九": 9}
 NUMERAL = "[一二三四五六七八九十百零〇]+"
@@ -246,10 +248,9 @@ def _sequence_message(kind: str, found: int, expected: int, text: str) -> str:
 
 
 def parse_file(path: Path) -> Document:
-    """Read a UTF-8 text file (a BOM is tolerated) and parse it."""
+    """Read a UTF-8 text file (a BOM is tolerated) through graph/ingest/sources.py and parse it."""
     try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise ParseError(str(path), line, f"not UTF-8 text ({error.reason})") from None
-    return parse_text(raw, str(path))
+        source = read_source(path)
+    except SourceError as error:
+        raise ParseError(error.file, error.line, error.message) from None
+    return parse_text(source.matching, str(path))

@@ -11,6 +11,11 @@ from pathlib import Path
 
 import yaml
 
+from graph.ingest.sources import SourceError, read_regular_file
+
+# The curated files are tens of kilobytes; a file a thousand times larger is a mistake, not data.
+MAX_BYTES = 64 * 2**20
+
 
 class DataError(ValueError):
     """A problem in a data file: str(error) == f"{file}:{line}: {message}"."""
@@ -86,17 +91,21 @@ def read_yaml(path: Path, label: str | None = None, allow_empty: bool = False):
     """The data of one YAML file (LineMapping, LineList or a scalar; None only when `allow_empty`)."""
     label = label or str(path)
     path = Path(path)
-    if path.is_dir():
-        raise DataError(label, 1, "is a folder, expected a YAML file")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise DataError(label, 1, "no such file") from None
-    except OSError as error:
-        raise DataError(label, 1, f"cannot read: {error.strerror or error}") from None
+        data = read_regular_file(path, MAX_BYTES)
+    except SourceError as error:
+        message = "is a folder, expected a YAML file" if error.message.startswith("is a folder") else error.message
+        raise DataError(label, 1, message) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DataError(label, 1, f"not UTF-8 ({error.reason})") from None
-    loader = _LineLoader(text)
+        line = data[: error.start].count(b"\n") + 1
+        raise DataError(label, line, f"not UTF-8 ({error.reason})") from None
+    try:
+        loader = _LineLoader(text)  # its reader refuses control characters here already
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        raise DataError(label, line, f"the character U+{error.character:04X} is not allowed in YAML") from None
     loader.name = label
     try:
         data = loader.get_single_data()

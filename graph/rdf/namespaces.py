@@ -27,7 +27,7 @@ __all__ = [
     "SKOS", "DCTERMS", "PROV", "RDF", "RDFS", "OWL", "XSD", "VOID", "DCAT", "GEO", "VANN",
     "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "DEFAULT_BASE", "INSTRUMENT_SCHEME", "PREFIXES",
     "ENTITY_KINDS", "PROVISION_KINDS", "GRAPH_NAMES",
-    "bind_prefixes", "curie", "load_ontology", "entity_iri", "document_iri", "provision_iri", "source_text_iri", "annotation_iri",
+    "bind_prefixes", "curie", "entity_iri", "document_iri", "provision_iri", "source_text_iri", "annotation_iri",
     "annotation_target_iri", "quote_selector_iri", "position_selector_iri", "geometry_iri", "graph_iri",
 ]
 
@@ -295,8 +295,3 @@ def graph_iri(name: str) -> URIRef:
     if name not in GRAPH_NAMES:
         raise ValueError(f"unknown graph {name!r}; expected one of {', '.join(GRAPH_NAMES)}")
     return HQR[f"graph/{name}"]
-
-
-def load_ontology(path) -> Graph:
-    """The ontology file as an rdflib graph with the project prefixes bound (rdflib introspects it)."""
-    return bind_prefixes(Graph().parse(path, format="turtle"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -72,6 +73,7 @@ class Inference:
     triples: set[Triple]  # the inferred triples of interest, none of them asserted
     why: str = ""  # why this method ran
     seconds: float = 0.0
+    fallback: str | None = None  # what the terminal is told when HermiT was wanted and could not run
     counts: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict:
@@ -145,12 +147,16 @@ def _keep_only_interest(store: Store, onto: Graph) -> None:
 
 @contextmanager
 def _temp_dir_for_owlready(path: Path) -> Iterator[None]:
-    """owlready2 writes HermiT's input to tempfile.gettempdir() and leaves it there when HermiT fails."""
-    saved = tempfile.tempdir
+    """owlready2 writes HermiT's input to tempfile.gettempdir() and leaves it there when HermiT fails; and HermiT
+    makes its default IRI base from the working folder, which fails at `/` ("unable to create default IRI base"),
+    so it runs in its own work folder."""
+    saved, cwd = tempfile.tempdir, os.getcwd()
     tempfile.tempdir = str(path)
+    os.chdir(path)
     try:
         yield
     finally:
+        os.chdir(cwd)
         tempfile.tempdir = saved
 
 
@@ -248,6 +254,7 @@ def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: i
             ("rules", f"{size} triples is over the HermiT limit of {hermit_max_triples}")
     entailed: set[Triple] = set()
     asserted: set[Triple] = set()
+    fallback = None
     if chosen == "hermit":
         asserted = asserted_triples(store)
         try:
@@ -257,6 +264,8 @@ def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: i
             if method == "hermit":
                 raise ReasoningError(str(error)) from None
             chosen, why = "rules", str(error)
+            fallback = (f"HermiT could not run ({_first_line(error)}); the SPARQL rules reasoned instead "
+                        "(they give the same triples)")
     unsatisfiable = unsatisfiable_classes(onto)
     if unsatisfiable and chosen == "rules":
         raise ReasoningError("unsatisfiable classes in the ontology:\n  " + "\n  ".join(unsatisfiable))
@@ -275,7 +284,15 @@ def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: i
         _keep_only_interest(store, onto)
         kept = {(s, p, o) for s, p, o, _ in store.rdflib_quads(graph_iri("inferred"))}
     counts = Counter(_short(p) for _, p, _ in kept)
-    return Inference(chosen, kept, why, time.perf_counter() - started, dict(sorted(counts.items())))
+    return Inference(chosen, kept, why, time.perf_counter() - started, counts=dict(sorted(counts.items())),
+                     fallback=fallback)
+
+
+def _first_line(error: Exception) -> str:
+    """The telling line of a Java error ('java.lang.RuntimeException: unable to …'), else the first line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    telling = [line for line in lines if "Exception" in line or "Error:" in line]
+    return (telling or lines or ["no message"])[0][:300]
 
 
 def _short(iri: URIRef) -> str:
@@ -317,6 +334,8 @@ def reason_store(store: Store, onto: Graph, method: str = "auto") -> Inference:
     """Reason, leaving the inferred graph with its description in the store; raise ReasoningError on a
     contradiction."""
     inference = infer(store, onto, method)
+    if inference.fallback:
+        log.warning(inference.fallback)
     store.add(quad_from_rdflib(s, p, o, graph_iri("inferred")) for s, p, o in description())
     log.info("reasoning: %s (%s), %d inferred triples in %.2f s", inference.method, inference.why,
              len(inference.triples), inference.seconds)

@@ -226,10 +226,13 @@ def test_a_build_with_a_violation_fails_and_keeps_the_previous_output(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "marker.txt").write_text("previous build", encoding="utf-8")
+    # a previous build's folder carries the build's marker (a folder without it is refused before the build)
+    (out / pipeline.buildfolder.MARKER).write_text(pipeline.buildfolder.MARKER_TEXT, encoding="utf-8")
     options = pipeline.BuildOptions(sources=[DATA / "sources" / "tiny-measures.txt"], out=out, entities_dir=entities,
                                     reasoner="rules")
     with pytest.raises(ValidationError) as failure:
         pipeline.build(options)
     assert "[shacl:Region-gbCode-province] hqr:region/kunshan" in str(failure.value)
-    assert sorted(p.name for p in out.iterdir()) == ["marker.txt"], "the previous output must stay as it was"
+    assert sorted(p.name for p in out.iterdir()) == [pipeline.buildfolder.MARKER, "marker.txt"], \
+        "the previous output must stay as it was"
     assert not any(p.name.startswith(".out.staging") for p in tmp_path.iterdir()), "no staging folder left behind"

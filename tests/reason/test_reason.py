@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
 from graph import pipeline
-from graph.rdf.namespaces import load_ontology
+from graph.rdf.ontology import load_ontology
 from graph.rdf.terms import quad_from_rdflib
 from graph.ingest.gazetteer import load_gazetteer
 from graph.rdf.namespaces import DCTERMS, ELI, HQ, OWL, PROV, RDF, RDFS, entity_iri, graph_iri, provision_iri

@@ -300,7 +300,8 @@ def test_index_links_every_page_and_the_other_files(real):
     for page in ("graph.html", "infrastructure.html", "measures.html"):
         assert f'href="{page}"' in index
     others = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
-    others = [f for f in others if f not in ("index.html", *PAGE_FILES) and not f.startswith("lib/")]
+    others = [f for f in others if f not in ("index.html", *PAGE_FILES) and not f.startswith("lib/")
+              and not f.startswith(".")]  # hidden files (the build folder's marker .hqkg-build) are not listed
     assert "graph.ttl" in others and "build-report.json" in others
     for name in others:
         assert f'href="{name}"' in index, f"the index does not list {name}"
