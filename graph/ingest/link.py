@@ -25,7 +25,7 @@ LAYER_KINDS = {"named": ("project", "institution", "document"), "place": ("regio
 CONTEXT_CHARS = 12
 # Endings of things the genre names: railways, ports, centres, bases, zones… (longest first).
 CANDIDATE_ENDINGS = ("铁路", "港区", "机场", "中心", "基地", "枢纽", "集群", "通道", "专线", "园区", "示范区",
-                     "开发区", "实验室", "博览会", "交易所", "港")
+                     "开发区", "实验室", "博览会", "交易所", "港", "委员会", "大会", "工程", "新区", "试验区")
 # Characters that end a name on its left: punctuation and the genre's function words and verbs.
 CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支持|推动|推进|加快|依托|打造|建设|设立|实施|建立|鼓励|"
                                  r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|等|将|为|对|于|用好|发展|接入|提升|"
@@ -45,6 +45,9 @@ class Mention:
     prefix: str
     suffix: str
     via: str | None = None  # the composite form the entity was reached through
+    origin: str = "curated"  # curated | package (the national gazetteer) | extracted (endings, 《》 titles)
+    name: str = ""  # for package and extracted entities: the standard name (嘉兴市 for 嘉兴)
+    record: str = ""  # for package entities: the national gazetteer's record id ('cn:330400', 'iso:DE')
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ class Matcher:
                 longest[key] = mention
         return list(longest.values())
 
-    def candidates(self, span: Span, mentions: list[Mention], where: str) -> list[Candidate]:
+    def candidates(self, span: Span, mentions: list[Mention], where: str,
+                   endings_only: bool = False) -> list[Candidate]:
         covered = set()
         for mention in mentions:
             if mention.kind != "instrument":
@@ -164,7 +168,7 @@ class Matcher:
             start_off, end_off = span.original_range(begin, end)
             found[(start_off, end_off)] = Candidate(where, span.text[begin:end], start_off, end_off,
                                                     f"ending:{match.group()}", "")
-        for i, j, name in self.place_index.finditer(span.text):
+        for i, j, name in ([] if endings_only else self.place_index.finditer(span.text)):
             start_off, end_off = span.original_range(i, j)
             if covered & set(range(start_off, end_off)):
                 continue
@@ -182,14 +186,97 @@ def provision_name(provision: Provision) -> str:
     return "preamble" if provision.kind == "preamble" else f"{provision.kind} {provision.key}"
 
 
-def link_document(document: Document, matcher: Matcher) -> LinkedDocument:
-    """Mentions for every provision (a section's heading counts with its intro) and the candidates left over."""
+NATIONAL_KIND = {"division": "region", "country": "region", "world_region": "region",
+                 "central_body": "institution", "local_body": "institution"}
+# Provisional names: a head ending that names a thing of a kind, cut on the left as the candidates are.
+PROVISIONAL_KIND = {"铁路": "project", "港区": "project", "机场": "project", "枢纽": "project", "通道": "project",
+                    "专线": "project", "工程": "project", "中心": "institution", "基地": "institution",
+                    "实验室": "institution", "委员会": "institution", "大会": "institution", "博览会": "institution",
+                    "交易所": "institution", "园区": "region", "示范区": "region", "开发区": "region",
+                    "新区": "region", "试验区": "region"}
+CITED_TITLE = re.compile(r"《([^《》]{2,80})》")
+# '有关部门', '有关委员会': what stands before an ending and makes it generic, not a name.
+GENERIC_LEFT = ("有关", "相关", "各", "本", "该", "上述", "其他", "所在", "地方", "国家级", "省级", "区域")
+
+
+def national_mentions(span: Span, taken: set[int], year: int | None = None) -> list[Mention]:
+    """Places, countries and government bodies of the national gazetteer, where no curated mention is."""
+    from graph.ingest import national  # built at first use (about 4 s), so texts without it stay fast
+
+    g = national.build()
+    found = []
+    for hit in national.match(span.text, year=year):
+        if not hit.id or not hit.accepted:
+            continue
+        start, end = span.original_range(hit.start, hit.end)
+        if taken & set(range(start, end)):
+            continue
+        record = g.records.get(hit.id)
+        name = record.name if record else hit.text
+        kind = NATIONAL_KIND.get(hit.kind)
+        if kind is None:
+            continue
+        found.append(Mention(_slug(hit.id), kind, span.text[hit.start:hit.end], start, end,
+                             span.text[max(0, hit.start - CONTEXT_CHARS):hit.start],
+                             span.text[hit.end:hit.end + CONTEXT_CHARS], None, "package", name, hit.id))
+    return found
+
+
+def _slug(record_id: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")
+
+
+def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> list[Mention]:
+    """Cited titles in 《》 and names found by their ending, as extracted (never curated) entities."""
+    found = []
+    for match in CITED_TITLE.finditer(span.text):
+        i, j = match.span(1)
+        start, end = span.original_range(i, j)
+        if taken & set(range(start, end)):
+            continue
+        title = match.group(1)
+        found.append(Mention(extracted_id("document", title), "document", title, start, end,
+                             span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS], None,
+                             "extracted", title))
+        taken = taken | set(range(start, end))
+    for candidate in matcher.candidates(span, [], "", endings_only=True):
+        ending = candidate.rule.removeprefix("ending:")
+        kind = PROVISIONAL_KIND.get(ending)
+        if kind is None or taken & set(range(candidate.start, candidate.end)):
+            continue
+        text = candidate.text
+        if text.startswith(GENERIC_LEFT) or len(text) - len(ending) < 2:
+            continue
+        i = span.offsets.index(candidate.start)
+        j = i + len(text)
+        found.append(Mention(extracted_id(kind, text), kind, text, candidate.start, candidate.end,
+                             span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS], None,
+                             "extracted", text))
+    return found
+
+
+def extracted_id(kind: str, name: str) -> str:
+    """A stable IRI-safe id for an extracted name: 'x-' and the hex of its UTF-8 bytes' hash, readable prefix."""
+    import hashlib
+    return f"x-{hashlib.sha1(f'{kind}:{name}'.encode()).hexdigest()[:12]}"
+
+
+def link_document(document: Document, matcher: Matcher, *, national: bool = False,
+                  year: int | None = None) -> LinkedDocument:
+    """Mentions for every provision (a section's heading counts with its intro) and the candidates left over.
+    With national=True also the national gazetteer's places and bodies, and the provisional names."""
     linked, candidates = [], []
     for provision in document.provisions:
         mentions: list[Mention] = []
         for span in (provision.heading, provision.body):
             if span.text:
                 found = matcher.find(span)
+                if national:
+                    taken = {o for m in found if m.kind != "instrument" for o in range(m.start, m.end)}
+                    more = national_mentions(span, taken, year)
+                    taken |= {o for m in more for o in range(m.start, m.end)}
+                    more += provisional_mentions(span, taken, matcher)
+                    found = found + more
                 mentions.extend(found)
                 candidates.extend(matcher.candidates(span, found, provision_name(provision)))
         mentions.sort(key=lambda m: (m.start, m.kind, m.entity_id))
