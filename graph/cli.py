@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from graph import pipeline
+from graph import pipeline, resources
 from graph.ingest.yamlfile import DataError
 from graph.ingest.parse import ParseError
 from graph.reason.infer import ReasoningError
@@ -48,13 +48,16 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
               help="rules (fast, the default); hermit (owlready2, needs Java) is the QC cross-check.")
 @click.option("--shacl-engine", type=click.Choice(["sparql", "pyshacl", "auto"]), default="sparql",
               show_default=True, help="sparql (compiled shapes, the default); pyshacl is the QC cross-check.")
+@click.option("--corpus", is_flag=True, help="Build the seed and every text of data/corpus/ into one graph.")
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
-          reasoner: str, shacl_engine: str) -> None:
+          reasoner: str, shacl_engine: str, corpus: bool) -> None:
     """Build the graph, checks, exports and pages into OUT."""
-    options = pipeline.BuildOptions(sources=list(sources), out=out, entities_dir=entities, only=only, skip=skip,
-                                    reasoner=reasoner, shacl_engine=shacl_engine)
+    chosen = list(sources) + (pipeline.corpus_sources() if corpus else [])
+    options = pipeline.BuildOptions(sources=chosen, out=out, entities_dir=entities, only=only, skip=skip,
+                                    reasoner=reasoner, shacl_engine=shacl_engine,
+                                    progress=(lambda line: click.echo(line, err=True)) if corpus or sources else None)
     try:
         ctx = pipeline.build(options)
     except USER_ERRORS as error:
@@ -160,6 +163,24 @@ def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, d
         _fail(error)
     for line in summary(report):
         click.echo(line)
+
+
+@main.command("evaluate")
+@click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=resources.CHECKOUT / "bench" / "gold", show_default=True, help="Folder of gold *.yaml files.")
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=pipeline.DEFAULT_CORPUS_DIR, show_default=True, help="Folder holding the annotated texts.")
+@click.option("--entities", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=pipeline.DEFAULT_ENTITIES_DIR, show_default=True, help="Curated entities folder.")
+def evaluate_command(gold_dir: Path, corpus_dir: Path, entities: Path) -> None:
+    """Precision and recall of the linking per kind and per document, and structure counts, on the gold set."""
+    from graph.ingest.evaluate import evaluate, table
+
+    try:
+        results = evaluate(gold_dir, corpus_dir, pipeline.load_gazetteer(entities))
+    except USER_ERRORS as error:
+        _fail(error)
+    click.echo(table(results), nl=False)
 
 
 @main.command("validate")

@@ -21,7 +21,7 @@ from rdflib import Graph
 from graph import resources
 from graph.checks.validate import REPORT_FILE, SourceFiles, ValidationError, unused_entities, validate_store
 from graph.ingest.gazetteer import Gazetteer, load_gazetteer
-from graph.ingest.link import Matcher, link_document
+from graph.ingest.link import Matcher, link_document, title_key
 from graph.ingest.parse import parse_file
 from graph.outputs.export import (
     FORMATS, dataset_from_store, load_ontology, write_exports, write_store_turtle,
@@ -35,6 +35,7 @@ from graph.reason.infer import reason_store
 from graph.site.pages import write_site
 
 DEFAULT_SOURCES_DIR = resources.SOURCES
+DEFAULT_CORPUS_DIR = resources.DATA / "corpus"
 DEFAULT_ENTITIES_DIR = resources.ENTITIES
 DEFAULT_ONTOLOGY = resources.ONTOLOGY
 DEFAULT_OUT = resources.default_out()
@@ -54,6 +55,7 @@ class BuildOptions:
     reasoner: str = "rules"  # rules, hermit or auto (graph/reason/infer.py)
     shacl_engine: str = "sparql"  # sparql, pyshacl or auto (graph/checks/shacl.py)
     only: tuple[str, ...] = ()  # run just these steps (names from STEPS)
+    progress: Callable[[str], None] | None = None  # told of each text as it is read
     skip: tuple[str, ...] = ()  # run every step but these
 
 
@@ -85,17 +87,54 @@ def default_sources() -> list[Path]:
     return sorted(DEFAULT_SOURCES_DIR.glob("*.txt"))
 
 
-def load_documents(sources: list[Path], gazetteer: Gazetteer) -> list[SourceDocument]:
+def corpus_sources() -> list[Path]:
+    """The seed texts and every text of the corpus (data/corpus/), in a fixed order."""
+    corpus = sorted(p for p in DEFAULT_CORPUS_DIR.rglob("*")
+                    if p.suffix.lower() in (".html", ".htm", ".md", ".txt") and p.name != "README.md")
+    return default_sources() + corpus
+
+
+def load_documents(sources: list[Path], gazetteer: Gazetteer,
+                   progress: Callable[[str], None] | None = None) -> list[SourceDocument]:
+    """Parse every text (and the documents it carries), then link each: a title cited in 《》 that is the title of
+    a text of the build becomes a link to that text."""
     matcher = Matcher(gazetteer)
-    documents, seen = [], {}
+    parsed, seen = [], {}
     for path in sources:
         curated = gazetteer.document_for_source(path.name)
         doc_id = doc_id_for(path.name, curated)
         if doc_id in seen:
             raise BuildError(f"{path}: document id {doc_id!r} is also the id of {seen[doc_id]}")
         seen[doc_id] = path
-        linked = link_document(parse_file(path), matcher)
-        documents.append(SourceDocument(doc_id, path.name, linked, curated))
+        started = time.perf_counter()
+        document = parse_file(path)
+        parsed.append((path, doc_id, curated, document, time.perf_counter() - started))
+    titles = {}
+    for _, doc_id, curated, document, _ in parsed:
+        parts = [(doc_id, document)] + [(f"{doc_id}-annex-{k}", a) for k, a in enumerate(document.attachments, 1)]
+        for part_id, part in parts:
+            for title in (part.title.text, part.metadata.title if part.metadata else ""):
+                if title:
+                    titles.setdefault(title_key(title), part_id)
+    documents = []
+    for number, (path, doc_id, curated, document, took) in enumerate(parsed, start=1):
+        started = time.perf_counter()
+        year = int(document.metadata.signed[:4]) if document.metadata and document.metadata.signed else None
+        # A curated document's links are curated (the seed's, checked by hand); other texts also link the
+        # national gazetteer's places and bodies and the provisional names.
+        national = curated is None
+        documents.append(SourceDocument(doc_id, path.name, link_document(document, matcher, national=national,
+                                                                         year=year, titles=titles), curated))
+        for k, attachment in enumerate(document.attachments, start=1):
+            documents.append(SourceDocument(f"{doc_id}-annex-{k}", path.name,
+                                            link_document(attachment, matcher, national=national, year=year,
+                                                          titles=titles), None))
+        if progress is not None:
+            mentions = sum(len(p.mentions) for d in documents[-1 - len(document.attachments):]
+                           for p in d.linked.provisions)
+            progress(f"[{number}/{len(parsed)}] {path.name}: {len(document.sections)} sections, "
+                     f"{len(document.measures)} provisions, {len(document.attachments)} attached, {mentions} links "
+                     f"({took + time.perf_counter() - started:.2f} s)")
     return documents
 
 
@@ -113,12 +152,16 @@ def reason(ctx: BuildContext) -> None:
 
 
 def validate(ctx: BuildContext) -> None:
-    sources = SourceFiles(files=ctx.options.sources, folders=[DEFAULT_SOURCES_DIR])
+    sources = SourceFiles(files=ctx.options.sources, folders=[DEFAULT_SOURCES_DIR, *_corpus_folders()])
     report = validate_store(ctx.store, sources, engine=ctx.options.shacl_engine)
     ctx.notes["validation"] = report.summary()
     if report.violations:
         raise ValidationError(report)
     (ctx.staging / REPORT_FILE).write_text(report.text(), encoding="utf-8")
+
+
+def _corpus_folders() -> list[Path]:
+    return sorted({p.parent for p in DEFAULT_CORPUS_DIR.rglob("*") if p.is_file()})
 
 
 def write_graph_turtle(ctx: BuildContext) -> Path:
@@ -209,7 +252,7 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
     timings: dict[str, float] = {}
     started = time.perf_counter()
     gazetteer = load_gazetteer(options.entities_dir)
-    documents = load_documents(sources, gazetteer)
+    documents = load_documents(sources, gazetteer, options.progress)
     timings["parse_link"] = time.perf_counter() - started
     mark = time.perf_counter()
     ontology = load_ontology(options.ontology)

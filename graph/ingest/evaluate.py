@@ -88,7 +88,7 @@ def evaluate_document(gold_path: Path, corpus_dir: Path, matcher: Matcher) -> Do
             for span in (p.heading, p.body):
                 if span.text:
                     i = bisect_right(offsets, span.start) - 1
-                    for k in range(i, i + len(span.text)):
+                    for k in range(max(0, i - len(p.label)), i + len(span.text)):
                         allowed[k] = True
             if p.kind == "section" and (p.heading.text or p.body.text):
                 first = p.heading if p.heading.text else p.body
@@ -107,8 +107,7 @@ def evaluate_document(gold_path: Path, corpus_dir: Path, matcher: Matcher) -> Do
     for index, (s, n) in enumerate(located):
         limit = located[index + 1][0] if index + 1 < len(located) else len(stream.text)
         end = s + 1
-        while end < limit and (allowed[end] or not allowed[end - 1] and not allowed[end]) \
-                and end not in cuts and (allowed[end] or end == s + 1):
+        while end < limit and allowed[end] and end not in cuts:
             end += 1
         spans[n] = (s, end)
 

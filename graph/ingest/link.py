@@ -107,6 +107,7 @@ class Matcher:
 
     def __init__(self, gazetteer: Gazetteer):
         self.gazetteer = gazetteer
+        self.curated_codes = {e.code: e.id for e in gazetteer.of_kind("region") if e.code}
         self.layers: dict[str, tuple[FormIndex, dict[str, tuple[tuple[str, str | None], ...]]]] = {}
         for layer, kinds in LAYER_KINDS.items():
             targets: dict[str, list[tuple[str, str | None]]] = {}
@@ -186,6 +187,10 @@ def provision_name(provision: Provision) -> str:
     return "preamble" if provision.kind == "preamble" else f"{provision.kind} {provision.key}"
 
 
+# China itself (中国, 我国, 全国) is the frame of every text, not a place it names.
+NOT_LINKED = frozenset({"iso:CN"})
+# World regions (m49: 欧洲, 中东…) have no parent in the region hierarchy and no reader asked for them yet.
+NOT_LINKED_PREFIXES = ("m49:",)
 NATIONAL_KIND = {"division": "region", "country": "region", "world_region": "region",
                  "central_body": "institution", "local_body": "institution"}
 # Provisional names: a head ending that names a thing of a kind, cut on the left as the candidates are.
@@ -199,14 +204,16 @@ CITED_TITLE = re.compile(r"《([^《》]{2,80})》")
 GENERIC_LEFT = ("有关", "相关", "各", "本", "该", "上述", "其他", "所在", "地方", "国家级", "省级", "区域")
 
 
-def national_mentions(span: Span, taken: set[int], year: int | None = None) -> list[Mention]:
-    """Places, countries and government bodies of the national gazetteer, where no curated mention is."""
+def national_mentions(span: Span, taken: set[int], year: int | None = None,
+                      curated_codes: dict[str, str] | None = None) -> list[Mention]:
+    """Places, countries and government bodies of the national gazetteer, where no curated mention is. A place
+    whose code a curated region has is that curated region (curated entries keep priority and identifiers)."""
     from graph.ingest import national  # built at first use (about 4 s), so texts without it stay fast
 
     g = national.build()
     found = []
     for hit in national.match(span.text, year=year):
-        if not hit.id or not hit.accepted:
+        if not hit.id or not hit.accepted or hit.id in NOT_LINKED or hit.id.startswith(NOT_LINKED_PREFIXES):
             continue
         start, end = span.original_range(hit.start, hit.end)
         if taken & set(range(start, end)):
@@ -216,9 +223,13 @@ def national_mentions(span: Span, taken: set[int], year: int | None = None) -> l
         kind = NATIONAL_KIND.get(hit.kind)
         if kind is None:
             continue
-        found.append(Mention(_slug(hit.id), kind, span.text[hit.start:hit.end], start, end,
-                             span.text[max(0, hit.start - CONTEXT_CHARS):hit.start],
-                             span.text[hit.end:hit.end + CONTEXT_CHARS], None, "package", name, hit.id))
+        prefix = span.text[max(0, hit.start - CONTEXT_CHARS):hit.start]
+        suffix = span.text[hit.end:hit.end + CONTEXT_CHARS]
+        quote = span.text[hit.start:hit.end]
+        if kind == "region" and record is not None and record.code in (curated_codes or {}):
+            found.append(Mention(curated_codes[record.code], kind, quote, start, end, prefix, suffix))
+            continue
+        found.append(Mention(_slug(hit.id), kind, quote, start, end, prefix, suffix, None, "package", name, hit.id))
     return found
 
 
@@ -226,8 +237,10 @@ def _slug(record_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")
 
 
-def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> list[Mention]:
-    """Cited titles in 《》 and names found by their ending, as extracted (never curated) entities."""
+def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher",
+                         titles: dict[str, str] | None = None) -> list[Mention]:
+    """Cited titles in 《》 (a document of the corpus when the title is one's) and names found by their ending,
+    as extracted (never curated) entities."""
     found = []
     for match in CITED_TITLE.finditer(span.text):
         i, j = match.span(1)
@@ -235,9 +248,13 @@ def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> lis
         if taken & set(range(start, end)):
             continue
         title = match.group(1)
-        found.append(Mention(extracted_id("document", title), "document", title, start, end,
-                             span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS], None,
-                             "extracted", title))
+        prefix, suffix = span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS]
+        known = (titles or {}).get(title_key(title))
+        if known is not None:
+            found.append(Mention(known, "document", title, start, end, prefix, suffix, None, "corpus", title))
+        else:
+            found.append(Mention(extracted_id("document", title), "document", title, start, end, prefix, suffix,
+                                 None, "extracted", title))
         taken = taken | set(range(start, end))
     for candidate in matcher.candidates(span, [], "", endings_only=True):
         ending = candidate.rule.removeprefix("ending:")
@@ -255,6 +272,11 @@ def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> lis
     return found
 
 
+def title_key(title: str) -> str:
+    """A title as compared across documents: spaces and quote variants do not count."""
+    return re.sub(r"[\s\u3000“”\"'‘’〈〉<>]", "", title)
+
+
 def extracted_id(kind: str, name: str) -> str:
     """A stable IRI-safe id for an extracted name: 'x-' and the hex of its UTF-8 bytes' hash, readable prefix."""
     import hashlib
@@ -262,7 +284,7 @@ def extracted_id(kind: str, name: str) -> str:
 
 
 def link_document(document: Document, matcher: Matcher, *, national: bool = False,
-                  year: int | None = None) -> LinkedDocument:
+                  year: int | None = None, titles: dict[str, str] | None = None) -> LinkedDocument:
     """Mentions for every provision (a section's heading counts with its intro) and the candidates left over.
     With national=True also the national gazetteer's places and bodies, and the provisional names."""
     linked, candidates = [], []
@@ -273,9 +295,9 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
                 found = matcher.find(span)
                 if national:
                     taken = {o for m in found if m.kind != "instrument" for o in range(m.start, m.end)}
-                    more = national_mentions(span, taken, year)
+                    more = national_mentions(span, taken, year, matcher.curated_codes)
                     taken |= {o for m in more for o in range(m.start, m.end)}
-                    more += provisional_mentions(span, taken, matcher)
+                    more += provisional_mentions(span, taken, matcher, titles)
                     found = found + more
                 mentions.extend(found)
                 candidates.extend(matcher.candidates(span, found, provision_name(provision)))

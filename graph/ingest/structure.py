@@ -229,7 +229,8 @@ class _Node:
             return True
         if self.style in ALWAYS_ITEM:
             return bool(self.children)
-        return bool(self.children) or self.title_like()
+        # a short title-like item ('（一）统筹建设监管工作平台。') heads the paragraphs after it; alone it is an item
+        return bool(self.children) or (self.title_like() and bool(self.trailing))
 
 
 def _sequence_message(style: str, found: int, expected: int, text: str) -> str:

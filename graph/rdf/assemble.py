@@ -24,6 +24,7 @@ from graph.rdf.namespaces import (
     DCTERMS, ELI, GEO, HQ, INSTRUMENT_SCHEME, OA, RDF, RDFS, SKOS, WD, XSD,
     annotation_iri, document_iri, entity_iri, geometry_iri, graph_iri, provision_iri, source_text_iri,
 )
+from graph.rdf import documents
 from graph.rdf.store import from_ox, to_ox
 
 Quad = tuple[Node, Node, Node, URIRef]
@@ -255,6 +256,7 @@ def oxigraph_quads(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> I
         for s, p, o, g in document_quads(source):
             yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g))
         yield from provenance_quads(source)
+    yield from documents.document_quads(gazetteer, sources)
 
 
 def assemble(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> list[Quad]:
