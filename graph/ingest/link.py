@@ -12,6 +12,7 @@ Strings that look like entities but match nothing curated become candidates, nev
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -29,7 +30,10 @@ CANDIDATE_ENDINGS = ("铁路", "港区", "机场", "中心", "基地", "枢纽",
 # Characters that end a name on its left: punctuation and the genre's function words and verbs.
 CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支持|推动|推进|加快|依托|打造|建设|设立|实施|建立|鼓励|"
                                  r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|等|将|为|对|于|用好|发展|接入|提升|"
-                                 r"承接|积极|满足|拓展|培育|优化|完善|依法依规")
+                                 r"承接|积极|满足|拓展|培育|优化|完善|依法依规|紧扣|增强|利用|连接|塑造|确定|是|选取|优先|审核|了|研究|"
+                                 r"目前|该|集中|尽快|申报|落实|探索|形成|深化|强化|健全|组建|成立|包括|通过|按照|"
+                                 r"根据|围绕|面向|服务|参与|加大|促进|引导|规范|保障|做好|组织|开放|合作|提供|"
+                                 r"统筹|协调|有序|分类|重点|主要|各类|一批|若干|具有|符合|有条件的|一个|一批")
 # '中心城市' is a central city, not a centre.
 CANDIDATE_NOT_BEFORE = ("城市",)
 CANDIDATE_MAX_CHARS = 16
@@ -200,6 +204,7 @@ PROVISIONAL_KIND = {"铁路": "project", "港区": "project", "机场": "project
                     "交易所": "institution", "园区": "region", "示范区": "region", "开发区": "region",
                     "新区": "region", "试验区": "region"}
 CITED_TITLE = re.compile(r"《([^《》]{2,80})》")
+INNER_TITLE = re.compile(r"〈([^〈〉《》]{2,80})〉")
 # '有关部门', '有关委员会': what stands before an ending and makes it generic, not a name.
 GENERIC_LEFT = ("有关", "相关", "各", "本", "该", "上述", "其他", "所在", "地方", "国家级", "省级", "区域")
 
@@ -233,29 +238,54 @@ def national_mentions(span: Span, taken: set[int], year: int | None = None,
     return found
 
 
+def national_blocked(span: Span) -> list[tuple[int, int]]:
+    """File offsets of the national gazetteer's blocker strings in a span (国务院有关部门: no body is named)."""
+    from graph.ingest import national
+
+    return [span.original_range(h.start, h.end) for h in national.match(span.text, explain=True)
+            if h.kind == "blocker"]
+
+
+@lru_cache(maxsize=1)
+def own_country_forms() -> frozenset[str]:
+    """中国, 中华人民共和国…: the country every text is about is not a place it names."""
+    from graph.ingest import national
+
+    g = national.build()
+    return frozenset(surface for surface, forms in g.forms.items()
+                     if any(f.record_id in NOT_LINKED for f in forms))
+
+
 def _slug(record_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")
 
 
-def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher",
-                         titles: dict[str, str] | None = None) -> list[Mention]:
-    """Cited titles in 《》 (a document of the corpus when the title is one's) and names found by their ending,
-    as extracted (never curated) entities."""
+def cited_titles(span: Span, taken: set[int], titles: dict[str, str] | None = None) -> list[Mention]:
+    """Titles cited in 《》, and a title marked 〈〉 inside one: a document of the build when the title is one's
+    (a cross-document citation), otherwise an extracted document."""
     found = []
-    for match in CITED_TITLE.finditer(span.text):
-        i, j = match.span(1)
-        start, end = span.original_range(i, j)
-        if taken & set(range(start, end)):
-            continue
-        title = match.group(1)
-        prefix, suffix = span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS]
-        known = (titles or {}).get(title_key(title))
-        if known is not None:
-            found.append(Mention(known, "document", title, start, end, prefix, suffix, None, "corpus", title))
-        else:
-            found.append(Mention(extracted_id("document", title), "document", title, start, end, prefix, suffix,
-                                 None, "extracted", title))
-        taken = taken | set(range(start, end))
+    for pattern in (CITED_TITLE, INNER_TITLE):
+        for match in pattern.finditer(span.text):
+            i, j = match.span(1)
+            start, end = span.original_range(i, j)
+            if pattern is CITED_TITLE and taken & set(range(start, end)):
+                continue
+            if pattern is INNER_TITLE and not any(m.start <= start and end <= m.end for m in found):
+                continue
+            title = match.group(1)
+            prefix, suffix = span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS]
+            known = (titles or {}).get(title_key(title))
+            if known is not None:
+                found.append(Mention(known, "document", title, start, end, prefix, suffix, None, "corpus", title))
+            else:
+                found.append(Mention(extracted_id("document", title), "document", title, start, end, prefix,
+                                     suffix, None, "extracted", title))
+    return found
+
+
+def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> list[Mention]:
+    """Names found by their ending, as extracted (never curated) entities."""
+    found = []
     for candidate in matcher.candidates(span, [], "", endings_only=True):
         ending = candidate.rule.removeprefix("ending:")
         kind = PROVISIONAL_KIND.get(ending)
@@ -286,21 +316,67 @@ def extracted_id(kind: str, name: str) -> str:
 def link_document(document: Document, matcher: Matcher, *, national: bool = False,
                   year: int | None = None, titles: dict[str, str] | None = None) -> LinkedDocument:
     """Mentions for every provision (a section's heading counts with its intro) and the candidates left over.
-    With national=True also the national gazetteer's places and bodies, and the provisional names."""
-    linked, candidates = [], []
+    With national=True also the national gazetteer's places and bodies, the cited titles, the provisional names,
+    and the short forms the text defines (（以下简称X）) as mentions of what they stand for."""
+    found_by: list[tuple[Provision, Span, list[Mention]]] = []
     for provision in document.provisions:
-        mentions: list[Mention] = []
         for span in (provision.heading, provision.body):
             if span.text:
                 found = matcher.find(span)
                 if national:
-                    taken = {o for m in found if m.kind != "instrument" for o in range(m.start, m.end)}
-                    more = national_mentions(span, taken, year, matcher.curated_codes)
+                    # a cited title is one name: the places and bodies inside it are not mentions of their own
+                    more = cited_titles(span, set(), titles)
+                    inside = {o for m in more for o in range(m.start - 1, m.end + 1)}
+                    blocked = national_blocked(span)
+                    found = [m for m in found if m.kind == "instrument" or not (
+                        inside & set(range(m.start, m.end)) or m.quote in own_country_forms()
+                        or any(b0 <= m.start and m.end <= b1 for b0, b1 in blocked))]
+                    taken = {o for m in found if m.kind != "instrument" for o in range(m.start, m.end)} | inside
+                    more += national_mentions(span, taken, year, matcher.curated_codes)
                     taken |= {o for m in more for o in range(m.start, m.end)}
-                    more += provisional_mentions(span, taken, matcher, titles)
+                    more += provisional_mentions(span, taken, matcher)
                     found = found + more
-                mentions.extend(found)
-                candidates.extend(matcher.candidates(span, found, provision_name(provision)))
+                found_by.append((provision, span, found))
+    if national:
+        found_by = _defined_short_forms(found_by)
+    linked, candidates = [], []
+    by_provision: dict[int, list[Mention]] = {}
+    for provision, span, found in found_by:
+        by_provision.setdefault(id(provision), []).extend(found)
+        candidates.extend(matcher.candidates(span, found, provision_name(provision)))
+    for provision in document.provisions:
+        mentions = by_provision.get(id(provision), [])
         mentions.sort(key=lambda m: (m.start, m.kind, m.entity_id))
         linked.append(LinkedProvision(provision, tuple(mentions)))
     return LinkedDocument(document, tuple(linked), tuple(candidates))
+
+
+DEFINITION = re.compile(r"[（(]以下(?:简称|称)(?:为)?[“\"《]?([^）)”\"》，,]{2,20})[”\"》]?[）)]")
+
+
+def _defined_short_forms(found_by):
+    """'《中华人民共和国个人所得税法》（以下简称个人所得税法）': later 个人所得税法 is that law. The short form
+    stands for the mention that ends right before the bracket."""
+    forms: dict[str, Mention] = {}
+    for _, span, found in found_by:
+        for match in DEFINITION.finditer(span.text):
+            before = span.offsets[match.start() - 1] + 1 if match.start() > 0 else None
+            named = [m for m in found if m.kind != "instrument" and before is not None and 0 <= before - m.end <= 1]
+            if named:
+                forms.setdefault(match.group(1), max(named, key=lambda m: m.end - m.start))
+    if not forms:
+        return found_by
+    index = FormIndex(forms)
+    result = []
+    for provision, span, found in found_by:
+        kept = [m for m in found if not (m.origin == "extracted" and m.quote in forms)]
+        taken = {o for m in kept if m.kind != "instrument" for o in range(m.start, m.end)}
+        for i, j, form in index.finditer(span.text):
+            start, end = span.original_range(i, j)
+            if taken & set(range(start, end)) or span.text[max(0, i - 4):i].endswith(("简称", "简称为", "称")):
+                continue
+            t = forms[form]
+            kept.append(Mention(t.entity_id, t.kind, form, start, end, span.text[max(0, i - CONTEXT_CHARS):i],
+                                span.text[j:j + CONTEXT_CHARS], None, t.origin, t.name, t.record))
+        result.append((provision, span, kept))
+    return result
