@@ -23,6 +23,7 @@ from graph.checks.validate import REPORT_FILE, SourceFiles, ValidationError, unu
 from graph.ingest.gazetteer import Gazetteer, load_gazetteer
 from graph.ingest.link import Matcher, link_document, title_key
 from graph.ingest.parse import parse_file
+from graph.ingest.readers import corpus_files
 from graph.outputs.export import (
     FORMATS, dataset_from_store, load_ontology, write_exports, write_store_turtle,
 )
@@ -89,9 +90,7 @@ def default_sources() -> list[Path]:
 
 def corpus_sources() -> list[Path]:
     """The seed texts and every text of the corpus (data/corpus/), in a fixed order."""
-    corpus = sorted(p for p in DEFAULT_CORPUS_DIR.rglob("*")
-                    if p.suffix.lower() in (".html", ".htm", ".md", ".txt") and p.name != "README.md")
-    return default_sources() + corpus
+    return default_sources() + corpus_files(DEFAULT_CORPUS_DIR)
 
 
 def load_documents(sources: list[Path], gazetteer: Gazetteer,

@@ -45,6 +45,12 @@ def read_source(path: Path) -> str:
         raise SourceError(str(path), line, f"not UTF-8 text ({error.reason})") from None
 
 
+def corpus_files(folder: Path) -> list[Path]:
+    """The texts of a corpus folder, in a fixed order: every .txt, .html and .md file but a README."""
+    return sorted(p for p in Path(folder).rglob("*")
+                  if p.is_file() and p.suffix.lower() in FORMATS and p.stem.upper() != "README")
+
+
 def source_format(path: Path | str) -> str:
     return FORMATS.get(Path(path).suffix.lower(), "text")
 
