@@ -114,3 +114,24 @@ def test_bad_entity_data_names_file_and_line(tmp_path, source_path):
 def test_the_same_document_twice_is_refused(tmp_path, source_path):
     with pytest.raises(pipeline.BuildError, match="also the id of"):
         _build(tmp_path / "out", source_path, source_path)
+
+
+@pytest.mark.slow
+def test_the_whole_corpus_builds_into_one_graph(tmp_path):
+    """The seed and every corpus text (with the documents they carry) pass every check together."""
+    lines = []
+    options = pipeline.BuildOptions(sources=pipeline.corpus_sources(), out=tmp_path / "corpus",
+                                    only=("validate", "report"), progress=lines.append)
+    ctx = pipeline.build(options)
+    assert len(lines) == len(options.sources) == 57 and lines[-1].startswith("[57/57] ")
+    ids = {d.doc_id for d in ctx.documents}
+    assert {"hongqiao-open-hub-measures-2023", "sc-007", "sc-007-annex-1", "yrd-integration-outline-2019"} <= ids
+    report = json.loads((tmp_path / "corpus" / "build-report.json").read_text(encoding="utf-8"))
+    assert report["validation"]["violations"] == 0
+
+
+@pytest.mark.parametrize("name", ["sc-014.html", "sc-033.html", "yrd-integration-outline-2019.md"])
+def test_a_corpus_file_builds_alone(tmp_path, name):
+    path = next(p for p in pipeline.corpus_sources() if p.name == name)
+    ctx = pipeline.build(pipeline.BuildOptions(sources=[path], out=tmp_path / "one", only=("validate",)))
+    assert ctx.documents[0].filename == name
