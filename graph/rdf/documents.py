@@ -18,6 +18,7 @@ from graph.rdf.namespaces import (
 
 ROLE_CLASS = {"principle": HQ.Principle, "target": HQ.Target, "closing": HQ.ClosingPart}
 STATUS = {"package": HQ.FromPackage, "extracted": HQ.Extracted}
+CURATED_STATUS = {"verified": HQ.Verified, "verified-secondary": HQ.VerifiedSecondary, "unverified": HQ.Unverified}
 LEVEL_CLASS = {"province": HQ.ProvinceLevelRegion, "prefecture": HQ.PrefectureLevelCity,
                "county": HQ.CountyLevelRegion, "town": HQ.Town, "country": HQ.Country}
 EXTRACTED_CLASS = {"project": HQ.InfrastructureProject, "institution": HQ.Institution, "region": HQ.PolicyArea,
@@ -111,7 +112,13 @@ def entity_quads(gazetteer, sources) -> Iterator[ox.Quad]:
             continue
         done.add((kind, entity_id))
         iri = _n(entity_iri(kind, entity_id))
-        yield _q(iri, HQ.verificationStatus, _n(STATUS[origin]), g)
+        if origin == "package" and national is None:
+            from graph.ingest import national as national_module
+            national = national_module.build()
+        record = national.records.get(record_id) if origin == "package" else None
+        # the central bodies are a hand-curated file: their own status holds, not the packages'
+        status = CURATED_STATUS.get(record.status) if record is not None and record.kind == "central_body" else None
+        yield _q(iri, HQ.verificationStatus, _n(status or STATUS[origin]), g)
         yield _q(iri, RDFS.label, _zh(name), g)
         yield _q(iri, SKOS.prefLabel, _zh(name), g)
         if origin == "extracted":
@@ -122,10 +129,6 @@ def entity_quads(gazetteer, sources) -> Iterator[ox.Quad]:
             if kind == "document":
                 yield _q(iri, ELI.title, _zh(name), g)
             continue
-        if national is None:
-            from graph.ingest import national as national_module
-            national = national_module.build()
-        record = national.records.get(record_id)
         level = record.level if record else ""
         if kind == "institution":
             cls = HQ.GovernmentBody
