@@ -341,10 +341,11 @@ PROPER_MARKS = re.compile(r"[“”\"A-Za-z0-9]")
 def _has_proper_part(stem: str, matcher: "Matcher") -> bool:
     """A name found by its ending is a name only if the words before the ending hold a place name (a division or
     country of the national gazetteer, or a curated form), a quoted part or a code; '国家自主创新示范区' and
-    '产业园区' are categories. Measured on the gold set: this removed 30 of 34 wrong extracted names for 4 right."""
+    '产业园区' are categories. Measured on the gold set (with the longer-national-name rule, added at the same time):
+    precision 69 % -> 79 %, recall 59 % -> 57 %."""
     from graph.ingest import national
 
-    if PROVISIONAL_MARKS_OK(stem):
+    if PROPER_MARKS.search(stem):
         return True
     g = national.build()
     initials = _place_initials()
@@ -373,9 +374,6 @@ def _place_initials() -> frozenset[str]:
         r.name[0] for r in g.records.values()
         if r.kind == "division" and r.level in ("province", "prefecture") and r.years[1] is None)
 
-
-def PROVISIONAL_MARKS_OK(stem: str) -> bool:
-    return bool(PROPER_MARKS.search(stem))
 
 
 def extracted_id(kind: str, name: str) -> str:
