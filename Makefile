@@ -7,13 +7,19 @@ PY := $(VENV)/bin/python
 $(PY):
 	python3 -m venv $(VENV)
 
+# jionlp's location data without its dependencies (jiojio: 148 MB, GPL-3.0): graph/ingest/national.py reads the
+# package's data files and never imports it.
+JIONLP := $(PY) -m pip install -q --no-deps jionlp==1.5.31
+
 install: $(PY)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(JIONLP)
 
 install-test: $(PY)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(JIONLP)
 
 # Debian's chromium for the real-browser tests (Playwright's own browser download cannot work offline).
 browser:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from graph import pipeline
+from graph import pipeline, resources
 from graph.ingest.yamlfile import DataError
 from graph.ingest.parse import ParseError
 from graph.reason.infer import ReasoningError
@@ -71,7 +71,7 @@ class _Progress:
         click.echo(f"[{time.perf_counter() - self.started:6.1f} s] {message}", err=True)
 
 
-def _wants_progress(flag: bool | None, sources: tuple[Path, ...]) -> bool:
+def _wants_progress(flag: bool | None, sources) -> bool:
     if flag is not None:
         return flag
     paths = sources or tuple(pipeline.default_sources())
@@ -107,20 +107,24 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
 @click.option("--max-source-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="A larger source text is refused (a build needs about 650 MB of memory per MB of text).")
 @click.option("--progress/--no-progress", default=None,
-              help="Say what the build is doing as it goes. Default: when the texts are over 256 KiB.")
+              help="Say what the build is doing as it goes. Default: for a corpus, or texts over 256 KiB.")
+@click.option("--corpus", is_flag=True, help="Build the seed and every text of data/corpus/ into one graph.")
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
-          reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None) -> None:
+          reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None, corpus: bool) -> None:
     """Build the graph, checks, exports and pages into OUT.
 
     OUT must be the build's own: a new or empty folder, or one an earlier build wrote (it holds the marker file
     .hqkg-build). Any other folder is refused, untouched. The new output replaces the old one in one atomic step.
     """
     _terminal_warnings()  # build_graph.py runs this command without the group
-    options = pipeline.BuildOptions(sources=list(sources), out=out, entities_dir=entities, only=only, skip=skip,
+    chosen = list(sources) + (pipeline.corpus_sources() if corpus else [])
+    if progress is None and corpus:
+        progress = True
+    options = pipeline.BuildOptions(sources=chosen, out=out, entities_dir=entities, only=only, skip=skip,
                                     reasoner=reasoner, shacl_engine=shacl_engine, max_source_bytes=max_source_bytes,
-                                    progress=_Progress() if _wants_progress(progress, sources) else None)
+                                    progress=_Progress() if _wants_progress(progress, chosen) else None)
     try:
         ctx = pipeline.build(options)
     except (*USER_ERRORS, OSError) as error:
@@ -226,6 +230,24 @@ def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, d
         _fail(error)
     for line in summary(report):
         click.echo(line)
+
+
+@main.command("evaluate")
+@click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=resources.CHECKOUT / "bench" / "gold", show_default=True, help="Folder of gold *.yaml files.")
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=pipeline.DEFAULT_CORPUS_DIR, show_default=True, help="Folder holding the annotated texts.")
+@click.option("--entities", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=pipeline.DEFAULT_ENTITIES_DIR, show_default=True, help="Curated entities folder.")
+def evaluate_command(gold_dir: Path, corpus_dir: Path, entities: Path) -> None:
+    """Precision and recall of the linking per kind and per document, and structure counts, on the gold set."""
+    from graph.ingest.evaluate import evaluate, table
+
+    try:
+        results = evaluate(gold_dir, corpus_dir, pipeline.load_gazetteer(entities))
+    except USER_ERRORS as error:
+        _fail(error)
+    click.echo(table(results), nl=False)
 
 
 @main.command("validate")

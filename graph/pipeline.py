@@ -20,9 +20,10 @@ from rdflib import Graph
 from graph import resources
 from graph.checks.validate import REPORT_FILE, SourceFiles, ValidationError, unused_entities, validate_store
 from graph.ingest.gazetteer import Gazetteer, load_gazetteer
-from graph.ingest.link import Matcher, link_document
+from graph.ingest.link import Matcher, link_document, title_key
 from graph.ingest.parse import parse_file
 from graph.ingest.sources import limits as source_limits, memory_available, memory_needed
+from graph.ingest.readers import corpus_files
 from graph.outputs.export import (
     FORMATS, dataset_from_store, write_exports, write_store_turtle,
 )
@@ -37,6 +38,7 @@ from graph.reason.infer import reason_store
 from graph.site.pages import write_site
 
 DEFAULT_SOURCES_DIR = resources.SOURCES
+DEFAULT_CORPUS_DIR = resources.DATA / "corpus"
 DEFAULT_ENTITIES_DIR = resources.ENTITIES
 DEFAULT_ONTOLOGY = resources.ONTOLOGY
 DEFAULT_OUT = resources.default_out()
@@ -91,17 +93,52 @@ def default_sources() -> list[Path]:
     return sorted(DEFAULT_SOURCES_DIR.glob("*.txt"))
 
 
-def load_documents(sources: list[Path], gazetteer: Gazetteer) -> list[SourceDocument]:
+def corpus_sources() -> list[Path]:
+    """The seed texts and every text of the corpus (data/corpus/), in a fixed order."""
+    return default_sources() + corpus_files(DEFAULT_CORPUS_DIR)
+
+
+def load_documents(sources: list[Path], gazetteer: Gazetteer,
+                   progress: Callable[[str], None] | None = None) -> list[SourceDocument]:
+    """Parse every text (and the documents it carries), then link each: a title cited in 《》 that is the title of
+    a text of the build becomes a link to that text."""
     matcher = Matcher(gazetteer)
-    documents, seen = [], {}
+    parsed, seen = [], {}
     for path in sources:
         curated = gazetteer.document_for_source(path.name)
         doc_id = doc_id_for(path.name, curated)
         if doc_id in seen:
             raise BuildError(f"{path}: document id {doc_id!r} is also the id of {seen[doc_id]}")
         seen[doc_id] = path
-        linked = link_document(parse_file(path), matcher)
-        documents.append(SourceDocument(doc_id, path.name, linked, curated))
+        started = time.perf_counter()
+        document = parse_file(path)
+        parsed.append((path, doc_id, curated, document, time.perf_counter() - started))
+    titles = {}
+    for _, doc_id, curated, document, _ in parsed:
+        parts = [(doc_id, document)] + [(f"{doc_id}-annex-{k}", a) for k, a in enumerate(document.attachments, 1)]
+        for part_id, part in parts:
+            for title in (part.title.text, part.metadata.title if part.metadata else ""):
+                if title:
+                    titles.setdefault(title_key(title), part_id)
+    documents = []
+    for number, (path, doc_id, curated, document, took) in enumerate(parsed, start=1):
+        started = time.perf_counter()
+        year = int(document.metadata.signed[:4]) if document.metadata and document.metadata.signed else None
+        # A curated document's links are curated (the seed's, checked by hand); other texts also link the
+        # national gazetteer's places and bodies and the provisional names.
+        national = curated is None
+        documents.append(SourceDocument(doc_id, path.name, link_document(document, matcher, national=national,
+                                                                         year=year, titles=titles), curated))
+        for k, attachment in enumerate(document.attachments, start=1):
+            documents.append(SourceDocument(f"{doc_id}-annex-{k}", path.name,
+                                            link_document(attachment, matcher, national=national, year=year,
+                                                          titles=titles), None))
+        if progress is not None:
+            mentions = sum(len(p.mentions) for d in documents[-1 - len(document.attachments):]
+                           for p in d.linked.provisions)
+            progress(f"[{number}/{len(parsed)}] {path.name}: {len(document.sections)} sections, "
+                     f"{len(document.measures)} provisions, {len(document.attachments)} attached, {mentions} links "
+                     f"({took + time.perf_counter() - started:.2f} s)")
     return documents
 
 
@@ -119,12 +156,16 @@ def reason(ctx: BuildContext) -> None:
 
 
 def validate(ctx: BuildContext) -> None:
-    sources = SourceFiles(files=ctx.options.sources, folders=[DEFAULT_SOURCES_DIR])
+    sources = SourceFiles(files=ctx.options.sources, folders=[DEFAULT_SOURCES_DIR, *_corpus_folders()])
     report = validate_store(ctx.store, sources, engine=ctx.options.shacl_engine)
     ctx.notes["validation"] = report.summary()
     if report.violations:
         raise ValidationError(report)
     (ctx.staging / REPORT_FILE).write_text(report.text(), encoding="utf-8")
+
+
+def _corpus_folders() -> list[Path]:
+    return sorted({p.parent for p in DEFAULT_CORPUS_DIR.rglob("*") if p.is_file()})
 
 
 def write_graph_turtle(ctx: BuildContext) -> Path:
@@ -241,7 +282,7 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
         say(f"reading the curated data in {options.entities_dir}")
         gazetteer = load_gazetteer(options.entities_dir)
         say(f"parsing and linking {len(sources)} text(s)")
-        documents = load_documents(sources, gazetteer)
+        documents = load_documents(sources, gazetteer, options.progress)
         check_memory(documents)
         timings["parse_link"] = time.perf_counter() - started
         mark = time.perf_counter()

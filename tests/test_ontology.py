@@ -90,7 +90,7 @@ def test_every_hq_iri_used_is_declared(onto):
 def test_each_term_has_one_kind(onto):
     expected_kind = {}
     for name in get_annotations(HQ):
-        if name in ("Verified", "VerifiedSecondary", "Unverified"):
+        if name in ("Verified", "VerifiedSecondary", "Unverified", "FromPackage", "Extracted"):
             expected_kind[HQ[name]] = OWL.NamedIndividual
         elif name[0].isupper():
             expected_kind[HQ[name]] = OWL.Class
@@ -218,11 +218,11 @@ def test_reaches_region_chains(onto):
 
 
 def test_verification_status_individuals(onto):
-    statuses = {HQ.Verified, HQ.VerifiedSecondary, HQ.Unverified}
-    assert set(onto.subjects(RDF.type, HQ.VerificationStatus)) == statuses, "three VerificationStatus individuals"
+    statuses = {HQ.Verified, HQ.VerifiedSecondary, HQ.Unverified, HQ.FromPackage, HQ.Extracted}
+    assert set(onto.subjects(RDF.type, HQ.VerificationStatus)) == statuses, "five VerificationStatus individuals"
     enumeration = onto.value(onto.value(HQ.VerificationStatus, OWL.equivalentClass), OWL.oneOf)
     assert enumeration is not None and set(Collection(onto, enumeration)) == statuses, \
-        "VerificationStatus should be the closed enumeration of its three individuals"
+        "VerificationStatus should be the closed enumeration of its five individuals"
 
 
 def test_disjointness(onto):

@@ -258,7 +258,8 @@ def test_progress_says_each_part_of_the_build(tmp_path, source_path):
     said: list[str] = []
     _build(tmp_path / "out", source_path, progress=said.append)
     assert said[0].startswith("reading the curated data")
-    assert [s.split(":")[0] for s in said[3:]] == [step.name for step in CORE_STEPS]
+    parts = [s for s in said if not s.startswith("[")]  # the per-text lines ("[1/1] …") come in between
+    assert [s.split(":")[0] for s in parts[3:]] == [step.name for step in CORE_STEPS]
 
 
 def test_texts_needing_more_memory_than_is_free_are_refused(tmp_path, source_path, monkeypatch):
@@ -266,3 +267,25 @@ def test_texts_needing_more_memory_than_is_free_are_refused(tmp_path, source_pat
     with pytest.raises(pipeline.BuildError, match=r"need about .* GiB of memory to build and 0.0 GiB is free"):
         _build(tmp_path / "out", source_path)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_the_whole_corpus_builds_into_one_graph(tmp_path):
+    """The seed and every corpus text (with the documents they carry) pass every check together."""
+    lines = []
+    options = pipeline.BuildOptions(sources=pipeline.corpus_sources(), out=tmp_path / "corpus",
+                                    only=("validate", "report"), progress=lines.append)
+    ctx = pipeline.build(options)
+    per_text = [line for line in lines if line.startswith("[")]
+    assert len(per_text) == len(options.sources) == 57 and per_text[-1].startswith("[57/57] ")
+    ids = {d.doc_id for d in ctx.documents}
+    assert {"hongqiao-open-hub-measures-2023", "sc-007", "sc-007-annex-1", "yrd-integration-outline-2019"} <= ids
+    report = json.loads((tmp_path / "corpus" / "build-report.json").read_text(encoding="utf-8"))
+    assert report["validation"]["violations"] == 0
+
+
+@pytest.mark.parametrize("name", ["sc-014.html", "sc-033.html", "yrd-integration-outline-2019.md"])
+def test_a_corpus_file_builds_alone(tmp_path, name):
+    path = next(p for p in pipeline.corpus_sources() if p.name == name)
+    ctx = pipeline.build(pipeline.BuildOptions(sources=[path], out=tmp_path / "one", only=("validate",)))
+    assert ctx.documents[0].filename == name

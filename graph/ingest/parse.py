@@ -7,6 +7,7 @@ code-point offsets of its first and last character in the original file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,9 @@ class Provision:
     body: Span  # the text after the label
     line: int  # line where it starts
     section: int  # section number (0 for the preamble)
+    role: str = ""  # genre texts beyond the seed: item, paragraph, principle, target, closing ('' for the seed's)
+    parent: int = 0  # a section's enclosing section (0: the document itself)
+    style: str = ""  # the numbering style of its label ('一、', '（一）', '1.', '第X条'…), '' when unnumbered
 
     @property
     def text(self) -> str:
@@ -92,15 +96,38 @@ class Document:
     preamble: Provision
     sections: tuple[Provision, ...]
     measures: tuple[Provision, ...]
+    format: str = "text"  # text | html | markdown
+    stream: Span | None = None  # every character kept (html, markdown): what `clean` reads
+    metadata: "Metadata | None" = None
+    structure: tuple[tuple[str, int], ...] = ()  # numbered paragraphs per style, and 'paragraphs_unnumbered'
+    warnings: tuple[str, ...] = ()
+    attachments: tuple["Document", ...] = ()  # the documents it carries (a 通知's 方案, a 令's 条例)
 
     @property
     def provisions(self) -> tuple[Provision, ...]:
         return (self.preamble, *self.sections, *self.measures)
 
     def clean(self, start: int, end: int) -> str:
-        """The original characters start..end with PDF line breaks, layout spaces and page numbers removed."""
+        """The original characters start..end with PDF line breaks, layout spaces and page numbers (or the
+        markup) removed."""
+        if self.stream is not None:
+            offsets = self.stream.offsets
+            return self.stream.text[bisect_left(offsets, start):bisect_left(offsets, end)]
         return "".join(span.text for span in _split_lines(self.raw[start:end], start)
                        if not PAGE_NUMBER.match(span.text))
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a document says about itself, and what the metadata file beside it adds."""
+
+    title: str = ""
+    number: str = ""  # 发文字号, e.g. 国发〔2019〕5号
+    issuer: str = ""
+    signed: str = ""  # the 落款 date, YYYY-MM-DD
+    addressee: str = ""
+    attachment_titles: tuple[str, ...] = ()  # as listed after 附件：
+    url: str = ""
 
 
 def chinese_number(numeral: str) -> int:
@@ -247,10 +274,26 @@ def _sequence_message(kind: str, found: int, expected: int, text: str) -> str:
     return f"{kind} numbering {problem}: found {found}, expected {expected} in {text[:30]!r}"
 
 
+# A text of the seed's genre that the seed's reading cannot take is read by the genre-family reader instead; a
+# contradiction in its numbering (skipped, repeated) still stops the build.
+_FALLBACK_ERRORS = ("no sections", "has no measures", "comes before any section", "no title")
+
+
 def parse_file(path: Path) -> Document:
-    """Read a UTF-8 text file (a BOM is tolerated) through graph/ingest/sources.py and parse it."""
+    """Read a source file (text, HTML or Markdown) through graph/ingest/sources.py and parse it."""
+    from graph.ingest import structure  # the genre family; it builds on this module's Span and Provision
+    from graph.ingest.readers import source_format
+
+    path = Path(path)
     try:
-        source = read_source(path)
+        raw = read_source(path).matching
     except SourceError as error:
         raise ParseError(error.file, error.line, error.message) from None
-    return parse_text(source.matching, str(path))
+    fmt = source_format(path)
+    if fmt == "text":
+        try:
+            return parse_text(raw, str(path))
+        except ParseError as error:
+            if not any(marker in error.message for marker in _FALLBACK_ERRORS):
+                raise
+    return structure.parse_blocks(raw, str(path), fmt, structure.side_metadata(path))

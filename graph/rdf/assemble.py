@@ -23,6 +23,7 @@ from graph.rdf.namespaces import (
     DCTERMS, ELI, GEO, HQ, INSTRUMENT_SCHEME, OA, RDF, RDFS, SKOS, WD, XSD,
     annotation_iri, document_iri, entity_iri, geometry_iri, graph_iri, provision_iri, source_text_iri,
 )
+from graph.rdf import documents
 from graph.rdf.terms import en, integer, iri, order, plain, typed, zh
 
 Quad = ox.Quad
@@ -255,11 +256,14 @@ DOCUMENT_PRODUCERS: tuple[DocumentProducer, ...] = (document_quads, provenance_q
 def oxigraph_quads(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> Iterator[Quad]:
     """All asserted quads except the ontology's, in an order fixed by the inputs, duplicates included (a store
     keeps one of each): what the build loads into its store."""
+    sources = list(sources)
     for produce in CORPUS_PRODUCERS:
         yield from produce(gazetteer)
     for source in sources:
         for produce in DOCUMENT_PRODUCERS:
             yield from produce(source)
+    # What links documents to one another and the extracted entities they share (cross-document citations).
+    yield from documents.document_quads(gazetteer, sources)
 
 
 def assemble(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> list[Quad]:

@@ -44,6 +44,9 @@ class HQ(DefinedNamespace):
     Preamble: URIRef  # The opening text before the first section.
     Section: URIRef  # A numbered part (一、二、三…) grouping measures.
     Measure: URIRef  # A numbered measure (（一）、（二）…).
+    Principle: URIRef  # A provision under a heading of basic principles (基本原则).
+    Target: URIRef  # A provision under a heading of targets (目标).
+    ClosingPart: URIRef  # A closing paragraph after the last item, before the signature.
     SourceText: URIRef  # The published text file of a document (⊑ prov:Entity).
 
     # Classes: regions
@@ -91,6 +94,8 @@ class HQ(DefinedNamespace):
     # Individuals
     Verified: URIRef  # Read in the source given, from the original publisher.
     VerifiedSecondary: URIRef  # Read in a repost or aggregator.
+    FromPackage: URIRef  # Taken from a maintained data package, not checked by a curator.
+    Extracted: URIRef  # Found in a text by a rule, never verified.
     Unverified: URIRef  # Recalled or inferred; not confirmed.
 
     # Object properties: mentions
@@ -120,6 +125,9 @@ class HQ(DefinedNamespace):
     startOffset: URIRef  # Code-point offset where the provision starts.
     endOffset: URIRef  # Code-point offset just after the provision ends.
     gbCode: URIRef  # GB/T 2260 six-digit code.
+    issuerName: URIRef  # The issuer as printed in the signature or the metadata file.
+    attachmentTitle: URIRef  # The title of a document listed after 附件.
+    hasAttachment: URIRef  # A document this one carries (a notice's plan, an order's regulation).
     statsCode: URIRef  # NBS statistical code (6, 9 or 12 digits).
 
 
@@ -137,6 +145,7 @@ class ELI(DefinedNamespace):
     title: URIRef  # The title of the resource.
     date_publication: URIRef  # The date the resource was made public.
     number: URIRef  # The identifier or number of the resource.
+    date_document: URIRef  # The date the resource was adopted or signed.
     passed_by: URIRef  # The body that adopted the resource.
 
 

@@ -85,8 +85,6 @@ def test_bom_crlf_and_full_width_indent():
     ("skipped-measure.txt", 9, "measure numbering skipped: found 3, expected 2"),
     ("repeated-measure.txt", 9, "measure numbering repeated or out of order: found 1, expected 2"),
     ("skipped-section.txt", 9, "section numbering skipped: found 3, expected 2"),
-    ("no-sections.txt", 5, "comes before any section heading"),
-    ("no-title.txt", 1, "no title"),
 ])
 def test_unreadable_structure_names_file_and_line(fixture, line, words):
     path = FIXTURES / fixture
@@ -95,6 +93,25 @@ def test_unreadable_structure_names_file_and_line(fixture, line, words):
     assert caught.value.line == line, str(caught.value)
     assert words in str(caught.value)
     assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_items_without_sections_sit_in_one_implicit_section():
+    """Items numbered （一）（二） with no 一、 heading are not a contradiction: they become the items of one
+    implicit, untitled section."""
+    doc = parse_file(FIXTURES / "no-sections.txt")
+    assert [(s.label, s.heading.text) for s in doc.sections] == [("", "")]
+    assert [(m.label, m.text, m.section) for m in doc.measures] == [("（一）", "甲。", 1), ("（二）", "乙。", 1)]
+    assert doc.preamble.text == "序言文字。"
+
+
+def test_no_title_degrades_with_a_warning():
+    doc = parse_file(FIXTURES / "no-title.txt")
+    assert doc.title.text == ""
+    assert doc.warnings == (f"{FIXTURES / 'no-title.txt'}:1: no title found in the text",)
+    assert [m.text for m in doc.measures] == ["甲。"]
+    for p in doc.provisions:
+        if p.body.text:
+            assert doc.clean(p.body.start, p.body.end) == p.body.text
 
 
 def test_section_without_measures_and_empty_text_fail():

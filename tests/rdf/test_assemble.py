@@ -93,7 +93,7 @@ def test_tiny_document_gives_exactly_these_triples(gazetteer):
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix dcterms: <http://purl.org/dc/terms/> .
 @base <https://w3id.org/hongqiao-kg/id/> .
 <document/tiny> a hq:PolicyDocument ; eli:title "关于某事的意见"@zh ; rdfs:label "关于某事的意见"@zh ,
-    "Policy text tiny.txt"@en ; dcterms:source <document/tiny/source-text> ;
+    "Policy text tiny.txt"@en ; dcterms:source <document/tiny/source-text> ; hq:verificationStatus hq:Extracted ;
     eli:has_part <document/tiny/preamble> , <document/tiny/section/1> .
 <document/tiny/source-text> a hq:SourceText ; rdfs:label "tiny.txt" ; dcterms:identifier "tiny.txt" .
 <document/tiny/preamble> a hq:Preamble ; eli:is_part_of <document/tiny> ; rdfs:label "序言"@zh , "Preamble"@en .
