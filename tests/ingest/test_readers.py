@@ -2,7 +2,8 @@
 import html
 from pathlib import Path
 
-from graph.ingest.readers import Block, corpus_files, blocks_of, html_blocks, markdown_blocks, read_source, source_format
+from graph.ingest.readers import Block, corpus_files, blocks_of, html_blocks, markdown_blocks, source_format
+from graph.ingest.sources import read_source
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "corpus"
@@ -23,7 +24,7 @@ def test_every_corpus_paragraph_points_back_into_its_file():
     files = corpus_files(CORPUS)
     assert len(files) == 56, "55 State Council pages and the outline"
     for path in files:
-        raw = read_source(path)
+        raw = read_source(path).text
         blocks = blocks_of(raw, source_format(path))
         assert blocks, path
         for block in blocks:
