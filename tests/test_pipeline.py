@@ -56,8 +56,10 @@ def test_unseen_text_of_the_genre_builds_with_candidates(tmp_path):
     assert doc.doc_id == "unseen-huzhou-measures" and doc.curated is None
     assert [m.text for m in doc.linked.document.measures][1] == "支持嘉昆太协同创新圈与湖州开展高新技术企业互认。"
     m2 = doc.linked.provisions[-2]
+    # 湖州 is linked from the national gazetteer (湖州市, code 330500); it is still a candidate for curation
     assert {m.entity_id for m in m2.mentions if m.kind == "region"} == {
-        "jiading", "kunshan", "taicang", "jiading-kunshan-taicang-circle"}
+        "jiading", "kunshan", "taicang", "jiading-kunshan-taicang-circle", "cn-330500"}
+    assert {m.origin for m in m2.mentions if m.entity_id == "cn-330500"} == {"package"}
     with open(ctx.staging / "candidates.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     found = {(r["provision"], r["text"], r["rule"]) for r in rows}

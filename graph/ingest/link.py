@@ -418,7 +418,9 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
     by_provision: dict[int, list[Mention]] = {}
     for provision, span, found in found_by:
         by_provision.setdefault(id(provision), []).extend(found)
-        candidates.extend(matcher.candidates(span, found, provision_name(provision)))
+        # the curator's list: everything not curated, the package and extracted entities included
+        candidates.extend(matcher.candidates(span, [m for m in found if m.origin == "curated"],
+                                             provision_name(provision)))
     for provision in document.provisions:
         mentions = by_provision.get(id(provision), [])
         mentions.sort(key=lambda m: (m.start, m.kind, m.entity_id))
