@@ -60,7 +60,7 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str,
     except USER_ERRORS as error:
         _fail(error)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
-    click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {len(ctx.store)} triples "
+    click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {pipeline.counts(ctx).summary()} "
                f"into {ctx.staging}")
 
 

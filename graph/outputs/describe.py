@@ -144,6 +144,54 @@ def _check_value(label: str, line: int, key: str, value) -> None:
         raise DataError(label, line, f"'languages' must be ISO 639-1 codes like zh, got {list(value)!r}")
 
 
+# --- the counts ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Counts:
+    """The one way the project counts its graph (the build's message, build-report.json, void.ttl and the docs).
+
+    `triples` is the dataset's size, `void:triples` in void.ttl: distinct triples over all its named graphs except
+    its own description, i.e. `asserted` (what graph.ttl holds) plus `inferred` (the reasoner's graph, whose
+    triples are never asserted ones). `quads` counts a triple once per graph it is in, as graph.trig and a store
+    do, `description` included; `graphs` gives the quads of each graph (each graph's `void:triples`).
+    """
+
+    triples: int
+    asserted: int
+    inferred: int
+    description: int
+    quads: int
+    graphs: tuple[tuple[str, int], ...]
+
+    def summary(self) -> str:
+        return (f"{self.triples} triples ({self.asserted} asserted in graph.ttl + {self.inferred} inferred); "
+                f"graph.trig: {self.quads} quads in {len(self.graphs)} named graphs, "
+                f"{self.description} of them describing the dataset")
+
+    def as_dict(self) -> dict:
+        return {"triples": self.triples, "asserted": self.asserted, "inferred": self.inferred,
+                "description": self.description, "quads": self.quads, "graphs": dict(self.graphs)}
+
+
+def count(quads: Iterable[tuple[Node, Node, Node, Node | None]], base: str, description: int | None = None) -> Counts:
+    """The counts of a dataset's quads (with or without its description graph). `description`, when given, is the
+    size of a description not among `quads` (one written beside them, as the build does)."""
+    own, inferred_graph = description_graph(base), URIRef(f"{base}graph/inferred")
+    per_graph: Counter = Counter()
+    asserted: set[Triple] = set()
+    inferred: set[Triple] = set()
+    for s, p, o, g in quads:
+        per_graph[str(g) if g is not None else ""] += 1
+        if g == own:
+            continue
+        (inferred if g == inferred_graph else asserted).add((s, p, o))
+    described = per_graph.get(str(own), 0) if description is None else description
+    if description is not None:
+        per_graph[str(own)] = description
+    return Counts(len(asserted | inferred), len(asserted), len(inferred - asserted), described,
+                  sum(per_graph.values()), tuple(sorted(per_graph.items())))
+
+
 # --- the description ---------------------------------------------------------------------------------------------
 
 def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: DatasetMetadata, base: str,
