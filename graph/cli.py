@@ -116,9 +116,18 @@ def export_command(fmt: str, graph_path: Path, out: Path | None, base_iri: str |
 @click.option("--max-request-bytes", default=256 * 2**10, show_default=True, type=click.IntRange(1),
               help="Larger queries or bodies are refused (413).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1), help="Queries run at once.")
+@click.option("--max-connections", default=64, show_default=True, type=click.IntRange(1),
+              help="Connections open at once; the next is answered 503.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client has to send its headers (and to idle between keep-alive requests).")
+@click.option("--request-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds for the body, the query and reading the answer.")
+@click.option("--max-held-bytes", default=64 * 2**20, show_default=True, type=click.IntRange(1),
+              help="Bytes of answers held for all clients together.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_bytes: int, max_request_bytes: int,
-          workers: int, quiet: bool) -> None:
+          workers: int, max_connections: int, header_timeout: float, request_timeout: float, max_held_bytes: int,
+          quiet: bool) -> None:
     """Serve the graph: SPARQL at /sparql, resources at their IRIs' paths, the build's files (read-only)."""
     from graph.outputs.export import ExportError
     from graph.server.serve import ServeError, serve as run
@@ -129,7 +138,8 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
                    f"(base {site.base}); Ctrl-C stops", err=True)
 
     limits = Limits(query_seconds=timeout, result_bytes=max_result_bytes, request_bytes=max_request_bytes,
-                    workers=workers)
+                    workers=workers, connections=max_connections, header_seconds=header_timeout,
+                    request_seconds=request_timeout, held_bytes=max(max_held_bytes, max_result_bytes + 4096))
     try:
         run(graph_path, host, port, limits, quiet, ready)
     except (*USER_ERRORS, ServeError, ExportError, OSError) as error:
