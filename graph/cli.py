@@ -158,14 +158,21 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 @click.option("--user", default=None, help="User for HTTP Basic or Digest authentication.")
 @click.option("--password", default=None, envvar="HQKG_PUBLISH_PASSWORD",
               help="Password (or the environment variable HQKG_PUBLISH_PASSWORD).")
+@click.option("--store", type=click.Choice(["generic", "oxigraph", "virtuoso", "jena"]), default="generic",
+              show_default=True, help="The store's dialect (Virtuoso: graph-uri=, big INSERT DATA, 2000-triple chunks).")
+@click.option("--default-graph", type=click.Choice(["merged", "union", "none"]), default="merged",
+              show_default=True, help="merged: also publish graph.ttl's triples as the default graph, so the "
+                                      "named questions answer as locally; union: rely on the store's union.")
+@click.option("--chunk", default=None, type=click.IntRange(1), help="Triples per INSERT DATA (fallback route).")
 def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
-            user: str | None, password: str | None) -> None:
+            user: str | None, password: str | None, store: str, default_graph: str, chunk: int | None) -> None:
     """Load the dataset into a SPARQL 1.1 store, replacing its graphs (publishing twice = publishing once)."""
     from graph.outputs.export import ExportError
     from graph.publish.gsp import PublishError, Target, publish as run, summary
 
     try:
-        report = run(data, Target(endpoint, update_endpoint, user, password), graph_iri, method)
+        target = Target(endpoint, update_endpoint, user, password, store=store, default_graph=default_graph)
+        report = run(data, target, graph_iri, method, chunk)
     except (*USER_ERRORS, ExportError, PublishError) as error:
         _fail(error)
     for line in summary(report):
