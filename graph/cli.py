@@ -147,7 +147,7 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 
 
 @main.command()
-@click.option("--endpoint", required=True, help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store).")
+@click.option("--endpoint", default=None, help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store).")
 @click.option("--update-endpoint", default=None, help="SPARQL Update URL for the fallback (default: --endpoint).")
 @click.option("--graph", "graph_iri", default=None,
               help="Put everything into this one graph (default: each named graph into its own).")
@@ -164,15 +164,33 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
               show_default=True, help="merged: also publish graph.ttl's triples as the default graph, so the "
                                       "named questions answer as locally; union: rely on the store's union.")
 @click.option("--chunk", default=None, type=click.IntRange(1), help="Triples per INSERT DATA (fallback route).")
-def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
-            user: str | None, password: str | None, store: str, default_graph: str, chunk: int | None) -> None:
+@click.option("--bulk", type=click.Choice(["virtuoso", "jena"]), default=None,
+              help="Use the store's bulk loader instead of HTTP (large dumps).")
+@click.option("--bulk-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the N-Quads file for the loader is written (Virtuoso: a folder in its DirsAllowed).")
+@click.option("--isql", "isql_address", default=None, help="Virtuoso's SQL port for --bulk virtuoso (HOST:PORT).")
+@click.option("--tdb2", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The TDB2 database folder for --bulk jena.")
+def publish(endpoint: str | None, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
+            user: str | None, password: str | None, store: str, default_graph: str, chunk: int | None,
+            bulk: str | None, bulk_dir: Path | None, isql_address: str | None, tdb2: Path | None) -> None:
     """Load the dataset into a SPARQL 1.1 store, replacing its graphs (publishing twice = publishing once)."""
     from graph.outputs.export import ExportError
     from graph.publish.gsp import PublishError, Target, publish as run, summary
 
     try:
-        target = Target(endpoint, update_endpoint, user, password, store=store, default_graph=default_graph)
-        report = run(data, target, graph_iri, method, chunk)
+        if bulk is not None:
+            from graph.publish.bulk import bulk_publish
+
+            if bulk_dir is None:
+                raise PublishError("--bulk needs --bulk-dir FOLDER for the loader's input file")
+            report = bulk_publish(data, bulk, bulk_dir, default_graph, isql_address=isql_address,
+                                  user=user or "dba", password=password or "dba", tdb2=tdb2)
+        elif endpoint is None:
+            raise PublishError("give --endpoint URL (or --bulk virtuoso|jena)")
+        else:
+            target = Target(endpoint, update_endpoint, user, password, store=store, default_graph=default_graph)
+            report = run(data, target, graph_iri, method, chunk)
     except (*USER_ERRORS, ExportError, PublishError) as error:
         _fail(error)
     for line in summary(report):

@@ -84,7 +84,7 @@ class Target:
 
 @dataclass
 class PublishReport:
-    method: str  # 'gsp' or 'update'
+    method: str  # 'gsp', 'update', 'bulk-virtuoso' or 'bulk-jena'
     graphs: list[tuple[str, int]] = field(default_factory=list)  # (graph IRI, triples sent)
     requests: int = 0
 
@@ -251,7 +251,8 @@ class _Client:
 
 def summary(report: PublishReport) -> Iterable[str]:
     """Lines for the command's output."""
-    how = "Graph Store Protocol (PUT)" if report.method == "gsp" else "SPARQL Update (DROP + INSERT DATA)"
+    how = {"gsp": "Graph Store Protocol (PUT)", "update": "SPARQL Update (DROP + INSERT DATA)",
+           "bulk-virtuoso": "Virtuoso's bulk loader (isql)", "bulk-jena": "TDB2's bulk loader"}[report.method]
     yield f"published {report.triples} triples in {len(report.graphs)} graph(s) by {how}, {report.requests} request(s)"
     for name, count in report.graphs:
         yield f"  {name}: {count}"
