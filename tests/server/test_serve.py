@@ -412,3 +412,29 @@ def test_binds_loopback_by_default(built):
 
     assert inspect.signature(serve.make_server).parameters["host"].default == "127.0.0.1"
     assert next(p for p in cli.serve.params if p.name == "host").default == "127.0.0.1"
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/ontology/0.1.0", "/shapes"])
+def test_vocabulary_iris_dereference_by_accept(served, path):
+    url, _, _ = served
+    stem = "shapes" if path == "/shapes" else "ontology"
+    for accept, extension, fmt in (("text/turtle", "ttl", "turtle"), ("application/rdf+xml", "rdf", "xml"),
+                                   ("application/ld+json", "jsonld", "json-ld"), (None, "ttl", "turtle"),
+                                   ("text/html,application/xhtml+xml,*/*;q=0.8", "html", None)):
+        parts = urllib.parse.urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection.request("GET", path, headers={"Accept": accept} if accept else {})
+        response = connection.getresponse()
+        response.read()
+        status, headers = response.status, response.headers
+        connection.close()
+        assert status == 303 and headers["Location"] == f"/{stem}.{extension}", (path, accept, status)
+        assert "Accept" in headers["Vary"]
+        status, headers, body = _get(f"{url}/{stem}.{extension}")
+        assert status == 200
+        if fmt:
+            graph = Graph().parse(data=body, format=fmt)
+            assert (URIRef(f"https://w3id.org/hongqiao-kg/{stem}"), RDF.type, URIRef(
+                "http://www.w3.org/2002/07/owl#Ontology")) in graph
+        else:
+            assert b'id="Region"' in body or stem == "shapes"
