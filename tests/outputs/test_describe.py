@@ -63,3 +63,44 @@ def test_build_files_are_readable_by_others(built):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o755 if path.is_dir() else 0o644), f"{path.relative_to(out)} is {oct(mode)}"
     assert (out / "network").is_dir()
+
+
+DL_CHECK = """
+import java.io.File;
+import org.semanticweb.owlapi.apibinding.OWLManager;
+import org.semanticweb.owlapi.model.OWLOntology;
+import org.semanticweb.owlapi.profiles.*;
+public class DLCheck {
+  public static void main(String[] args) throws Exception {
+    OWLOntology o = OWLManager.createOWLOntologyManager().loadOntologyFromOntologyDocument(new File(args[0]));
+    for (OWLProfileViolation v : new OWL2DLProfile().checkOntology(o).getViolations()) System.out.println(v);
+  }
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(__import__("shutil").which("javac") is None, reason="needs a JDK")
+def test_the_combined_graph_is_owl2_dl(built, tmp_path):
+    """graph.rdf (ontology + asserted data) under the OWL API profile checker tests/test_ontology.py uses (3.4, from
+    owlready2's HermiT). As there, rdf:langString (RDF 1.1, unknown to that 2013 API) is read as rdf:PlainLiteral."""
+    import os
+    import subprocess
+
+    import owlready2
+
+    jar = str(Path(owlready2.__file__).parent / "hermit" / "HermiT.jar")
+    text = (built.staging / "graph.rdf").read_text(encoding="utf-8")
+    langstring = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+    assert langstring in text
+    checked = tmp_path / "graph-owlapi3.rdf"
+    checked.write_text(text.replace(langstring, "http://www.w3.org/1999/02/22-rdf-syntax-ns#PlainLiteral"),
+                       encoding="utf-8")
+    (tmp_path / "DLCheck.java").write_text(DL_CHECK)
+    subprocess.run(["javac", "-cp", jar, "-d", str(tmp_path), str(tmp_path / "DLCheck.java")], check=True,
+                   capture_output=True, timeout=120)
+    run = subprocess.run(["java", "-cp", f"{jar}{os.pathsep}{tmp_path}", "DLCheck", str(checked)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    violations = [line[:300] for line in run.stdout.splitlines() if line.strip()]
+    assert not violations, "OWL 2 DL profile violations in graph.rdf:\n" + "\n".join(violations[:20])
