@@ -212,7 +212,12 @@ class Instance:
                 raise PublishError(f"Virtuoso did not start within {timeout:.0f} s; see {self.folder}/virtuoso.log")
             time.sleep(0.3)
         if self.password != "dba":
-            isql(self.isql_address, "dba", "dba", f"USER_SET_PASSWORD('dba', {_sql_string(self.password)});")
+            try:
+                isql(self.isql_address, "dba", "dba", f"USER_SET_PASSWORD('dba', {_sql_string(self.password)});")
+            except PublishError:
+                self.user, self.password = "dba", "dba"
+                self.stop()  # never leave a server behind a failed start
+                raise
         self.startup_seconds = time.monotonic() - started
         return self
 
