@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: build test test-fast qc install install-test browser
+.PHONY: build test test-fast qc install install-test browser stores
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -25,10 +25,19 @@ install-test: $(PY)
 browser:
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
+# The stores `hqkg publish` is tested against (tests/publish/test_stores.py starts its own instances on loopback,
+# in temporary folders): Debian's Virtuoso and Jena (TDB2 loader and tools; Fuseki is not packaged), and a JRE.
+# A system-wide Virtuoso the package may start is stopped: the tests never use it.
+stores:
+	@command -v virtuoso-t >/dev/null && test -f /usr/share/java/jena-tdb2.jar && command -v java >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	     virtuoso-opensource libapache-jena-java default-jre-headless libowlapi-java && \
+	   (test ! -e /etc/init.d/virtuoso-opensource-7 || /etc/init.d/virtuoso-opensource-7 stop || true))
+
 build: install
 	$(PY) build_graph.py
 
-test: install-test browser
+test: install-test browser stores
 	$(PY) -m pytest -q
 
 # The fast lane for daily work (about a minute): no browsers, servers, subprocess builds, wheel, benchmark or

@@ -130,7 +130,7 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str,
     except (*USER_ERRORS, OSError) as error:
         _fail(error)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
-    click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {len(ctx.store)} triples "
+    click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {pipeline.counts(ctx).summary()} "
                f"into {ctx.staging}")
 
 
@@ -186,9 +186,18 @@ def export_command(fmt: str, graph_path: Path, out: Path | None, base_iri: str |
 @click.option("--max-request-bytes", default=256 * 2**10, show_default=True, type=click.IntRange(1),
               help="Larger queries or bodies are refused (413).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1), help="Queries run at once.")
+@click.option("--max-connections", default=64, show_default=True, type=click.IntRange(1),
+              help="Connections open at once; the next is answered 503.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client has to send its headers (and to idle between keep-alive requests).")
+@click.option("--request-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds for the body, the query and reading the answer.")
+@click.option("--max-held-bytes", default=64 * 2**20, show_default=True, type=click.IntRange(1),
+              help="Bytes of answers held for all clients together.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_bytes: int, max_request_bytes: int,
-          workers: int, quiet: bool) -> None:
+          workers: int, max_connections: int, header_timeout: float, request_timeout: float, max_held_bytes: int,
+          quiet: bool) -> None:
     """Serve the graph: SPARQL at /sparql, resources at their IRIs' paths, the build's files (read-only)."""
     from graph.outputs.export import ExportError
     from graph.server.serve import ServeError, serve as run
@@ -199,7 +208,8 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
                    f"(base {site.base}); Ctrl-C stops", err=True)
 
     limits = Limits(query_seconds=timeout, result_bytes=max_result_bytes, request_bytes=max_request_bytes,
-                    workers=workers)
+                    workers=workers, connections=max_connections, header_seconds=header_timeout,
+                    request_seconds=request_timeout, held_bytes=max(max_held_bytes, max_result_bytes + 4096))
     try:
         run(graph_path, host, port, limits, quiet, ready)
     except (*USER_ERRORS, ServeError, ExportError, OSError) as error:
@@ -207,7 +217,7 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 
 
 @main.command()
-@click.option("--endpoint", required=True, help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store).")
+@click.option("--endpoint", default=None, help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store).")
 @click.option("--update-endpoint", default=None, help="SPARQL Update URL for the fallback (default: --endpoint).")
 @click.option("--graph", "graph_iri", default=None,
               help="Put everything into this one graph (default: each named graph into its own).")
@@ -218,14 +228,39 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 @click.option("--user", default=None, help="User for HTTP Basic or Digest authentication.")
 @click.option("--password", default=None, envvar="HQKG_PUBLISH_PASSWORD",
               help="Password (or the environment variable HQKG_PUBLISH_PASSWORD).")
-def publish(endpoint: str, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
-            user: str | None, password: str | None) -> None:
+@click.option("--store", type=click.Choice(["generic", "oxigraph", "virtuoso", "jena"]), default="generic",
+              show_default=True, help="The store's dialect (Virtuoso: graph-uri=, big INSERT DATA, 2000-triple chunks).")
+@click.option("--default-graph", type=click.Choice(["merged", "union", "none"]), default="merged",
+              show_default=True, help="merged: also publish graph.ttl's triples as the default graph, so the "
+                                      "named questions answer as locally; union: rely on the store's union.")
+@click.option("--chunk", default=None, type=click.IntRange(1), help="Triples per INSERT DATA (fallback route).")
+@click.option("--bulk", type=click.Choice(["virtuoso", "jena"]), default=None,
+              help="Use the store's bulk loader instead of HTTP (large dumps).")
+@click.option("--bulk-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the N-Quads file for the loader is written (Virtuoso: a folder in its DirsAllowed).")
+@click.option("--isql", "isql_address", default=None, help="Virtuoso's SQL port for --bulk virtuoso (HOST:PORT).")
+@click.option("--tdb2", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The TDB2 database folder for --bulk jena.")
+def publish(endpoint: str | None, update_endpoint: str | None, graph_iri: str | None, data: Path, method: str,
+            user: str | None, password: str | None, store: str, default_graph: str, chunk: int | None,
+            bulk: str | None, bulk_dir: Path | None, isql_address: str | None, tdb2: Path | None) -> None:
     """Load the dataset into a SPARQL 1.1 store, replacing its graphs (publishing twice = publishing once)."""
     from graph.outputs.export import ExportError
     from graph.publish.gsp import PublishError, Target, publish as run, summary
 
     try:
-        report = run(data, Target(endpoint, update_endpoint, user, password), graph_iri, method)
+        if bulk is not None:
+            from graph.publish.bulk import bulk_publish
+
+            if bulk_dir is None:
+                raise PublishError("--bulk needs --bulk-dir FOLDER for the loader's input file")
+            report = bulk_publish(data, bulk, bulk_dir, default_graph, isql_address=isql_address,
+                                  user=user or "dba", password=password or "dba", tdb2=tdb2)
+        elif endpoint is None:
+            raise PublishError("give --endpoint URL (or --bulk virtuoso|jena)")
+        else:
+            target = Target(endpoint, update_endpoint, user, password, store=store, default_graph=default_graph)
+            report = run(data, target, graph_iri, method, chunk)
     except (*USER_ERRORS, ExportError, PublishError) as error:
         _fail(error)
     for line in summary(report):

@@ -25,10 +25,13 @@ from graph.ingest.parse import parse_file
 from graph.ingest.sources import limits as source_limits, memory_available, memory_needed
 from graph.ingest.readers import corpus_files
 from graph.outputs.export import (
-    FORMATS, dataset_from_store, write_exports, write_store_turtle,
+    FORMATS, dataset_from_store, describe_dataset, write_exports, write_store_turtle,
 )
 from graph.outputs import buildfolder
+from graph.outputs.describe import Counts, count as count_dataset
+from graph.outputs.files import make_readable
 from graph.outputs.network import export_network, region_network
+from graph.outputs.vocabulary import write_vocabularies
 from graph.outputs.ontology_docs import OUTPUT_FILE as ONTOLOGY_DOCS_FILE, render as render_ontology_docs
 from graph.rdf.assemble import SourceDocument, doc_id_for, oxigraph_quads
 from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
@@ -178,7 +181,25 @@ def write_graph_turtle(ctx: BuildContext) -> Path:
 def write_graph_exports(ctx: BuildContext) -> None:
     """graph.ttl, then every other format, the gzips, context.jsonld and void.ttl."""
     turtle = write_graph_turtle(ctx)
-    write_exports(ctx.staging, dataset_from_store(ctx.store), turtle=turtle.read_bytes())
+    dataset = dataset_from_store(ctx.store)
+    write_exports(ctx.staging, dataset, turtle=turtle.read_bytes())
+    ctx.notes["counts"] = count_dataset(dataset.quads, dataset.base,
+                                        description=len(describe_dataset(dataset))).as_dict()
+
+
+def counts(ctx: BuildContext) -> Counts:
+    """The build's counts (graph.outputs.describe.Counts), as the exports step recorded them or from the store."""
+    if "counts" not in ctx.notes:
+        dataset = dataset_from_store(ctx.store)
+        ctx.notes["counts"] = count_dataset(dataset.quads, dataset.base,
+                                            description=len(describe_dataset(dataset))).as_dict()
+    recorded = dict(ctx.notes["counts"])
+    recorded["graphs"] = tuple(sorted(recorded["graphs"].items()))
+    return Counts(**recorded)
+
+
+def write_vocabulary_files(ctx: BuildContext) -> None:
+    write_vocabularies(ctx.staging)
 
 
 def write_candidates(ctx: BuildContext) -> None:
@@ -204,7 +225,7 @@ def write_report(ctx: BuildContext) -> None:
     report["entities"] = {kind: sum(1 for e in ctx.gazetteer.of_kind(kind)) for kind in
                           ("region", "project", "institution", "instrument", "document")}
     report["entities_unused"] = [iri.removeprefix(DEFAULT_BASE) for iri in unused_entities(ctx.store)]
-    report["triples"] = len(ctx.store)
+    report["triples"] = counts(ctx).triples  # the dataset's size as void.ttl counts it; "counts" says what is what
     report.update(ctx.notes)
     with open(ctx.staging / "build-report.json", "w", encoding="utf-8") as out:
         json.dump(report, out, ensure_ascii=False, indent=2, sort_keys=True)
@@ -229,6 +250,8 @@ STEPS: tuple[Step, ...] = (
     Step("reason", "check", reason, "infer what the ontology entails into the inferred graph; stop on a contradiction"),
     Step("validate", "check", validate, "SHACL, *-violation.rq, quotes at offsets, floors; stop on a violation"),
     Step("exports", "output", write_graph_exports, "graph.ttl, .nt, .jsonld, .rdf, .trig, gzips, context, void.ttl"),
+    Step("vocabulary", "output", write_vocabulary_files,
+         "ontology.ttl/.rdf/.jsonld/.nt/.html and shapes.*: the vocabularies at their IRIs"),
     Step("candidates", "output", write_candidates, "candidates.csv: names that look like entities, not curated"),
     Step("report", "output", write_report, "build-report.json: counts, reasoning and validation summaries"),
     Step("ontology-docs", "output", write_ontology_docs, "ontology.html"),
@@ -301,6 +324,7 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
                 mark = time.perf_counter()
                 step.run(ctx)
                 timings[step.name] = time.perf_counter() - mark
+            make_readable(staging.path)  # a web server running as another user must read the build
             staging.commit()
         except BaseException:
             staging.discard()

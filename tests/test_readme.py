@@ -27,4 +27,4 @@ def test_ci_runs_the_readme_test_command():
 def test_makefile_targets_install_then_run():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^build: install\n\t\$\(PY\) build_graph.py$", makefile, re.M)
-    assert re.search(r"^test: install-test browser\n\t\$\(PY\) -m pytest", makefile, re.M)
+    assert re.search(r"^test: install-test browser stores\n\t\$\(PY\) -m pytest", makefile, re.M)

@@ -36,6 +36,7 @@ DEFAULT_METADATA = resources.DATASET
 Triple = tuple[Node, Node, Node]
 
 MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+FOAF = "http://xmlns.com/foaf/0.1/"
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 LANGUAGES = "http://id.loc.gov/vocabulary/iso639-1/"
 # Namespaces of data, not of vocabularies: never listed as void:vocabulary.
@@ -144,6 +145,54 @@ def _check_value(label: str, line: int, key: str, value) -> None:
         raise DataError(label, line, f"'languages' must be ISO 639-1 codes like zh, got {list(value)!r}")
 
 
+# --- the counts ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Counts:
+    """The one way the project counts its graph (the build's message, build-report.json, void.ttl and the docs).
+
+    `triples` is the dataset's size, `void:triples` in void.ttl: distinct triples over all its named graphs except
+    its own description, i.e. `asserted` (what graph.ttl holds) plus `inferred` (the reasoner's graph, whose
+    triples are never asserted ones). `quads` counts a triple once per graph it is in, as graph.trig and a store
+    do, `description` included; `graphs` gives the quads of each graph (each graph's `void:triples`).
+    """
+
+    triples: int
+    asserted: int
+    inferred: int
+    description: int
+    quads: int
+    graphs: tuple[tuple[str, int], ...]
+
+    def summary(self) -> str:
+        return (f"{self.triples} triples ({self.asserted} asserted in graph.ttl + {self.inferred} inferred); "
+                f"graph.trig: {self.quads} quads in {len(self.graphs)} named graphs, "
+                f"{self.description} of them describing the dataset")
+
+    def as_dict(self) -> dict:
+        return {"triples": self.triples, "asserted": self.asserted, "inferred": self.inferred,
+                "description": self.description, "quads": self.quads, "graphs": dict(self.graphs)}
+
+
+def count(quads: Iterable[tuple[Node, Node, Node, Node | None]], base: str, description: int | None = None) -> Counts:
+    """The counts of a dataset's quads (with or without its description graph). `description`, when given, is the
+    size of a description not among `quads` (one written beside them, as the build does)."""
+    own, inferred_graph = description_graph(base), URIRef(f"{base}graph/inferred")
+    per_graph: Counter = Counter()
+    asserted: set[Triple] = set()
+    inferred: set[Triple] = set()
+    for s, p, o, g in quads:
+        per_graph[str(g) if g is not None else ""] += 1
+        if g == own:
+            continue
+        (inferred if g == inferred_graph else asserted).add((s, p, o))
+    described = per_graph.get(str(own), 0) if description is None else description
+    if description is not None:
+        per_graph[str(own)] = description
+    return Counts(len(asserted | inferred), len(asserted), len(inferred - asserted), described,
+                  sum(per_graph.values()), tuple(sorted(per_graph.items())))
+
+
 # --- the description ---------------------------------------------------------------------------------------------
 
 def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: DatasetMetadata, base: str,
@@ -173,7 +222,10 @@ def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: Da
     for code in metadata.languages:
         add(dataset, DCTERMS.language, URIRef(LANGUAGES + code))
     add(dataset, DCTERMS.license, URIRef(metadata.license))
-    add(dataset, DCTERMS.creator, Literal(metadata.creator))
+    creator = URIRef(f"{base}dataset/creator")  # DCAT-AP 3.0: dcterms:creator is a foaf:Agent, not a string
+    add(dataset, DCTERMS.creator, creator)
+    add(creator, RDF.type, URIRef(FOAF + "Agent"))
+    add(creator, URIRef(FOAF + "name"), Literal(metadata.creator))
     add(dataset, DCTERMS.issued, Literal(metadata.issued, datatype=XSD.date))
     add(dataset, DCTERMS.modified, Literal(metadata.modified, datatype=XSD.date))
     add(dataset, OWL.versionInfo, Literal(__version__))
@@ -206,9 +258,10 @@ def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: Da
         add(partition, VOID.property, prop)
         add(partition, VOID.triples, Literal(count))
 
-    # Where it came from: the source documents and their published texts
+    # Where it came from: the source documents and their published texts (prov:wasDerivedFrom: DCAT-AP 3.0 gives
+    # dcterms:source the range dcat:Dataset, and a policy document is none)
     for document, text in stats.sources:
-        add(dataset, DCTERMS.source, document)
+        add(dataset, PROV.wasDerivedFrom, document)
         add(dataset, PROV.wasDerivedFrom, text)
 
     # The SPARQL endpoint and the dumps
@@ -259,7 +312,26 @@ def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: Da
     add(software, RDF.type, PROV.SoftwareAgent)
     add(software, RDFS.label, Literal(f"hongqiao-kg {__version__}"))
     add(software, OWL.versionInfo, Literal(__version__))
+    _type_external(out, base)
     return sorted(set(out), key=lambda t: (str(t[0]), str(t[1]), t[2].n3()))
+
+
+# DCAT-AP 3.0's shapes check the class of every value, also of IRIs published elsewhere (a licence, a media type):
+# the description says what each is (SEMIC's shapes in ../shared/reference/shapes/ then find no violation).
+_VALUE_CLASSES = {
+    DCTERMS.license: DCTERMS.LicenseDocument, DCAT.mediaType: DCTERMS.MediaType,
+    DCAT.compressFormat: DCTERMS.MediaType, DCTERMS["format"]: DCTERMS.MediaTypeOrExtent,
+    DCTERMS.language: DCTERMS.LinguisticSystem, DCAT.accessURL: RDFS.Resource, DCAT.downloadURL: RDFS.Resource,
+    DCAT.endpointURL: RDFS.Resource, DCAT.landingPage: URIRef(FOAF + "Document"),
+    DCTERMS.conformsTo: DCTERMS.Standard,
+}
+
+
+def _type_external(out: list[Triple], base: str) -> None:
+    for s, p, o in list(out):
+        cls = _VALUE_CLASSES.get(p)
+        if cls is not None and isinstance(o, URIRef):
+            out.append((o, RDF.type, cls))
 
 
 @dataclass

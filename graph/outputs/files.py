@@ -26,3 +26,17 @@ def replacing(path: Path) -> Iterator[Path]:
 def write_atomic(path: Path, data: bytes | str) -> None:
     with replacing(path) as tmp:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def make_readable(folder: Path) -> None:
+    """Folders 0755 and files 0644 under `folder` (itself included): tempfile makes staging folders and files 0700
+    and 0600, which a web server running as another user cannot read."""
+    folder = Path(folder)
+    os.chmod(folder, 0o755)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)

@@ -3,28 +3,65 @@ leaves the store as publishing once.
 
 First the Graph Store HTTP Protocol: one `PUT <endpoint>?graph=<iri>` per named graph (PUT replaces the graph).
 If the endpoint has no Graph Store Protocol (it answers 400, 404, 405, 415 or 501 to the first PUT), or when asked
-to, SPARQL 1.1 Update at the update endpoint: per graph `DROP SILENT GRAPH` then `INSERT DATA` in chunks, each
-blank node kept in one chunk with every triple that shares it (labels are scoped to one request). Bodies are
-N-Triples, which every Turtle parser reads, sent as text/turtle. The dataset's description graph is published too.
+to, SPARQL 1.1 Update at the update endpoint: per graph `DROP SILENT GRAPH` then `INSERT DATA` in chunks, blank
+nodes skolemised (`<base>genid/<label>`: Virtuoso refuses blank nodes in INSERT DATA, and a label would name a new
+node in every request). Bodies are N-Triples, which every Turtle parser reads, sent as text/turtle. The dataset's
+description graph is published too. Authentication (graph.publish.http) is answered before any body is sent.
+
+The default graph: the project's questions (queries/*.rq) ask the default graph, and locally that is graph.ttl,
+the asserted triples. `default_graph="merged"` (the default) also publishes those triples as the store's default
+graph (`PUT ?default`; on Virtuoso, which has no default graph of its own, as the named graph
+`<base>graph/default`, to be named by `default-graph-uri`), so the questions give the same rows there as locally.
+`"union"` publishes only the named graphs: ask the store to use the union of its graphs (Oxigraph
+`?union-default-graph`, Jena `unionDefaultGraph`, Virtuoso does so without a FROM); the union also holds the
+inferred and description graphs, which changes some answers (projects-between). `"none"`: named graphs only.
 """
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import BNode, URIRef
+from rdflib.term import Node
 
 from graph.outputs.describe import description_graph
-from graph.outputs.export import Dataset, describe_dataset, load_dataset, nt_bytes
+from graph.outputs.export import NOT_ASSERTED, Dataset, describe_dataset, load_dataset, nt_bytes
+from graph.publish.http import HttpError, Session, Unreachable
+from graph.rdf.terms import from_ox, quads_to_rdflib, to_ox
 
-Triple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
+Triple = tuple[Node, Node, Node]
 NO_GRAPH_STORE = (400, 404, 405, 415, 501)  # answers meaning "no Graph Store Protocol here"
 DEFAULT_CHUNK = 5000  # triples per INSERT DATA request
+DEFAULT_GRAPH_CHOICES = ("merged", "union", "none")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What differs between stores that speak the same protocols."""
+
+    name: str
+    graph_param: str = "graph"  # the Graph Store Protocol's parameter (Virtuoso: graph-uri)
+    update_prefix: str = ""  # text put before each INSERT DATA
+    chunk: int = DEFAULT_CHUNK
+    true_default_graph: bool = True  # False: the store's default graph is the union (Virtuoso)
+
+
+PROFILES = {
+    "generic": Profile("generic"),
+    "oxigraph": Profile("oxigraph"),
+    "jena": Profile("jena"),
+    # Measured on 7.2.5: without big-data-const an INSERT DATA of more than ~1 200 triples fails ("generated SQL
+    # text has exceeded 10000 lines"); with it up to 4 989 triples a request (then "memory exhausted").
+    "virtuoso": Profile("virtuoso", graph_param="graph-uri", update_prefix="DEFINE sql:big-data-const 1\n",
+                        chunk=2000, true_default_graph=False),
+}
+
+
+def default_graph_name(base: str) -> URIRef:
+    """Where a store without a default graph of its own (Virtuoso) keeps the merged default graph."""
+    return URIRef(f"{base}graph/default")
 
 
 class PublishError(RuntimeError):
@@ -38,11 +75,17 @@ class Target:
     user: str | None = None
     password: str | None = None
     timeout: float = 300.0
+    store: str = "generic"  # a key of PROFILES
+    default_graph: str = "merged"  # merged | union | none (see the module's docstring)
+
+    @property
+    def profile(self) -> Profile:
+        return PROFILES[self.store]
 
 
 @dataclass
 class PublishReport:
-    method: str  # 'gsp' or 'update'
+    method: str  # 'gsp', 'update', 'bulk-virtuoso' or 'bulk-jena'
     graphs: list[tuple[str, int]] = field(default_factory=list)  # (graph IRI, triples sent)
     requests: int = 0
 
@@ -51,82 +94,121 @@ class PublishReport:
         return sum(n for _, n in self.graphs)
 
 
-def plan(dataset: Dataset, graph: str | None = None) -> list[tuple[URIRef, list[Triple]]]:
-    """What goes where: each named graph (the description included) to itself, or everything into `graph`."""
-    own = ox.NamedNode(str(description_graph(dataset.base)))
-    quads = [(q.subject, q.predicate, q.object, q.graph_name) for q in dataset.quads if q.graph_name != own]
-    quads += [(s, p, o, own) for s, p, o in describe_dataset(dataset)]
+def plan(dataset: Dataset, graph: str | None = None, default_graph: str = "none",
+         true_default_graph: bool = True) -> list[tuple[URIRef | None, list[Triple]]]:
+    """What goes where: each named graph (the description included) to itself, or everything into `graph`; with
+    `default_graph="merged"` also the asserted triples (graph.ttl's) to the default graph (None), or to
+    `<base>graph/default` for a store without a default graph of its own."""
+    if default_graph not in DEFAULT_GRAPH_CHOICES:
+        raise PublishError(f"unknown default graph choice {default_graph!r}; expected merged, union or none")
+    own = description_graph(dataset.base)
+    # Publishing plans in rdflib terms (skolemising, chunking); the dataset and the writers speak Oxigraph's.
+    quads = [q for q in quads_to_rdflib(dataset.quads) if q[3] != own]
+    quads += [(from_ox(s), from_ox(p), from_ox(o), own) for s, p, o in describe_dataset(dataset)]
     if graph is not None:
         target = _check_iri(graph)
         return [(target, sorted({(s, p, o) for s, p, o, _ in quads}, key=_key))]
-    if any(isinstance(g, ox.DefaultGraph) for *_, g in quads):
+    merged: list[tuple[URIRef | None, list[Triple]]] = []
+    if default_graph == "merged" and all(g is not None for *_, g in quads):
+        skip = {dataset.graph_iri(name) for name in NOT_ASSERTED} | {own}
+        asserted = sorted({(s, p, o) for s, p, o, g in quads if g not in skip}, key=_key)
+        merged = [(None if true_default_graph else default_graph_name(dataset.base), asserted)]
+    if any(g is None for *_, g in quads):
         raise PublishError("the data has triples outside named graphs (a Turtle or N-Triples file?): "
                            "give --graph IRI to publish them into one graph")
-    by_graph: dict[str, set[Triple]] = {}
+    by_graph: dict[URIRef, set[Triple]] = {}
     for s, p, o, g in quads:
-        by_graph.setdefault(g.value, set()).add((s, p, o))
-    return [(URIRef(g), sorted(triples, key=_key)) for g, triples in sorted(by_graph.items())]
+        by_graph.setdefault(g, set()).add((s, p, o))
+    return merged + [(g, sorted(triples, key=_key)) for g, triples in sorted(by_graph.items())]
 
 
 def publish(data: Path, target: Target, graph: str | None = None, method: str = "auto",
-            chunk: int = DEFAULT_CHUNK) -> PublishReport:
+            chunk: int | None = None) -> PublishReport:
     """Load `data` (a build folder or RDF file) into the store at `target`; method 'auto', 'gsp' or 'update'."""
     if method not in ("auto", "gsp", "update"):
         raise PublishError(f"unknown method {method!r}; expected auto, gsp or update")
+    if target.store not in PROFILES:
+        raise PublishError(f"unknown store {target.store!r}; expected one of {', '.join(PROFILES)}")
     for url in (target.endpoint, target.update_endpoint):
         if url is not None and urlsplit(url).scheme not in ("http", "https"):
             raise PublishError(f"endpoint must be an http(s) URL, got {url!r}")
-    graphs = plan(load_dataset(data), graph)
+    profile = target.profile
+    dataset = load_dataset(data)
+    graphs = plan(dataset, graph, target.default_graph, profile.true_default_graph)
     client = _Client(target)
-    if method in ("auto", "gsp"):
-        report = PublishReport("gsp")
-        for index, (name, triples) in enumerate(graphs):
-            separator = "&" if "?" in target.endpoint else "?"
-            try:
-                client.send("PUT", f"{target.endpoint}{separator}graph={quote(name, safe='')}", nt_bytes(triples),
-                            "text/turtle; charset=utf-8")
-            except _HttpError as error:
-                if method == "auto" and index == 0 and error.code in NO_GRAPH_STORE:
-                    break  # no Graph Store Protocol here: fall back to SPARQL Update
-                raise PublishError(str(error)) from None
-            report.requests += 1
-            report.graphs.append((str(name), len(triples)))
-        else:
-            return report
-    report = PublishReport("update")
-    update_url = target.update_endpoint or target.endpoint
-    for name, triples in graphs:
-        requests = [f"INSERT DATA {{ GRAPH <{name}> {{\n{nt_bytes(piece).decode()}}} }}\n"
-                    for piece in chunks(triples, chunk)] or [""]
-        requests[0] = f"DROP SILENT GRAPH <{name}> ;\n{requests[0]}" if requests[0] else f"DROP SILENT GRAPH <{name}>\n"
-        for text in requests:
-            try:
-                client.send("POST", update_url, text.encode(), "application/sparql-update; charset=utf-8")
-            except _HttpError as error:
-                raise PublishError(str(error)) from None
-            report.requests += 1
-        report.graphs.append((str(name), len(triples)))
-    return report
+    try:
+        if method in ("auto", "gsp"):
+            report = PublishReport("gsp")
+            for index, (name, triples) in enumerate(graphs):
+                separator = "&" if "?" in target.endpoint else "?"
+                where = "default" if name is None else f"{profile.graph_param}={quote(name, safe='')}"
+                try:
+                    client.send("PUT", f"{target.endpoint}{separator}{where}", nt_bytes(_ox(triples)),
+                                "text/turtle; charset=utf-8")
+                except HttpError as error:
+                    if method == "auto" and index == 0 and error.status in NO_GRAPH_STORE:
+                        break  # no Graph Store Protocol here: fall back to SPARQL Update
+                    raise PublishError(str(error)) from None
+                report.requests += 1
+                report.graphs.append(("(default graph)" if name is None else str(name), len(triples)))
+            else:
+                return report
+        report = PublishReport("update")
+        update_url = target.update_endpoint or target.endpoint
+        size = chunk or profile.chunk
+        for name, triples in graphs:
+            requests = _update_requests(name, skolemise(triples, dataset.base), size, profile.update_prefix)
+            for text in requests:
+                try:
+                    client.send("POST", update_url, text.encode(), "application/sparql-update; charset=utf-8")
+                except HttpError as error:
+                    raise PublishError(str(error)) from None
+                report.requests += 1
+            report.graphs.append(("(default graph)" if name is None else str(name), len(triples)))
+        return report
+    finally:
+        client.close()
+
+
+def skolemise(triples: Sequence[Triple], base: str) -> list[Triple]:
+    """Every blank node replaced by `<base>genid/<label>` (the dataset's labels are canonical, so stable)."""
+    def iri(term: Node) -> Node:
+        return URIRef(f"{base}genid/{term}") if isinstance(term, BNode) else term
+
+    return [(iri(s), p, iri(o)) for s, p, o in triples]
+
+
+def _update_requests(name: URIRef | None, triples: Sequence[Triple], size: int, prefix: str) -> list[str]:
+    """DROP SILENT then INSERT DATA in pieces of `size` triples, for one graph (None: the default graph)."""
+    if size < 1:
+        raise PublishError(f"chunk size must be at least 1, got {size}")
+    drop = "DROP SILENT DEFAULT" if name is None else f"DROP SILENT GRAPH <{name}>"
+    requests = [f"{prefix}{drop}\n"]
+    for start in range(0, len(triples), size):
+        body = nt_bytes(_ox(triples[start:start + size])).decode()
+        inner = body if name is None else f"GRAPH <{name}> {{\n{body}}}"
+        requests.append(f"{prefix}INSERT DATA {{\n{inner}\n}}\n")
+    return requests
 
 
 def chunks(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
     """Consecutive pieces of about `size` triples; triples linked by a blank node always share a piece."""
     if size < 1:
         raise PublishError(f"chunk size must be at least 1, got {size}")
-    parent: dict[ox.BlankNode, ox.BlankNode] = {}
+    parent: dict[BNode, BNode] = {}
 
-    def find(node: ox.BlankNode) -> ox.BlankNode:
+    def find(node: BNode) -> BNode:
         while parent.setdefault(node, node) != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
 
     for s, _, o in triples:
-        if isinstance(s, ox.BlankNode) and isinstance(o, ox.BlankNode):
+        if isinstance(s, BNode) and isinstance(o, BNode):
             parent[find(s)] = find(o)
     groups: dict[object, list[Triple]] = {}
     for t in triples:
-        blank = t[0] if isinstance(t[0], ox.BlankNode) else t[2] if isinstance(t[2], ox.BlankNode) else None
+        blank = t[0] if isinstance(t[0], BNode) else t[2] if isinstance(t[2], BNode) else None
         groups.setdefault(find(blank) if blank is not None else ("triple", t), []).append(t)
     pieces: list[list[Triple]] = [[]]
     for group in groups.values():
@@ -136,8 +218,12 @@ def chunks(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
     return [p for p in pieces if p]
 
 
+def _ox(triples: Iterable[Triple]) -> list:
+    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
+
+
 def _key(t: Triple) -> tuple[str, str, str]:
-    return t[0].value, t[1].value, str(t[2])
+    return str(t[0]), str(t[1]), t[2].n3()
 
 
 def _check_iri(iri: str) -> URIRef:
@@ -147,42 +233,32 @@ def _check_iri(iri: str) -> URIRef:
     return URIRef(iri)
 
 
-class _HttpError(Exception):
-    def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code = code
-
-
 class _Client:
-    """HTTP with optional Basic or Digest authentication (whichever the store asks for)."""
+    """One authenticated session per host (graph.publish.http): challenge first, then each body once."""
 
     def __init__(self, target: Target):
         self.target = target
-        handlers: list = []
-        if target.user is not None:
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            for url in filter(None, (target.endpoint, target.update_endpoint)):
-                passwords.add_password(None, url, target.user, target.password or "")
-            handlers += [urllib.request.HTTPBasicAuthHandler(passwords),
-                         urllib.request.HTTPDigestAuthHandler(passwords)]
-        self.opener = urllib.request.build_opener(*handlers)
+        self._sessions: dict[tuple[str, str | None, int | None], Session] = {}
 
     def send(self, method: str, url: str, body: bytes, content_type: str) -> bytes:
-        request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": content_type})
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname, parts.port)
+        if key not in self._sessions:
+            self._sessions[key] = Session(url, self.target.user, self.target.password, self.target.timeout)
         try:
-            with self.opener.open(request, timeout=self.target.timeout) as response:
-                return response.read()
-        except urllib.error.HTTPError as error:
-            detail = error.read()[:500].decode("utf-8", errors="replace").strip()
-            raise _HttpError(error.code, f"{method} {url}: HTTP {error.code} {error.reason}: {detail}") from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise PublishError(f"{method} {url}: cannot reach the store: {reason}") from None
+            return self._sessions[key].request(method, url, body, {"Content-Type": content_type}).body
+        except Unreachable as error:
+            raise PublishError(f"{method} {url}: cannot reach the store: {error}") from None
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.close()
 
 
 def summary(report: PublishReport) -> Iterable[str]:
     """Lines for the command's output."""
-    how = "Graph Store Protocol (PUT)" if report.method == "gsp" else "SPARQL Update (DROP + INSERT DATA)"
+    how = {"gsp": "Graph Store Protocol (PUT)", "update": "SPARQL Update (DROP + INSERT DATA)",
+           "bulk-virtuoso": "Virtuoso's bulk loader (isql)", "bulk-jena": "TDB2's bulk loader"}[report.method]
     yield f"published {report.triples} triples in {len(report.graphs)} graph(s) by {how}, {report.requests} request(s)"
     for name, count in report.graphs:
         yield f"  {name}: {count}"

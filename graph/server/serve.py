@@ -2,7 +2,9 @@
 
 - `/sparql`: the SPARQL 1.1 Protocol (GET ?query=, POST form, POST application/sparql-query); results as JSON,
   XML, CSV or TSV and graphs as Turtle, JSON-LD, N-Triples or RDF/XML, by Accept or `format=`. Updates are refused
-  (403) by every route; time, result-size and request-size limits are in graph.sparql_pool.Limits.
+  (403) by every route; time, result-size and request-size limits are in graph.sparql_pool.Limits. Without a query:
+  the Service Description (RDF) or, for a browser, the query editor (YASGUI, also at `/sparql-ui`).
+- the vocabularies: `/ontology` (and its version IRI), `/shapes`, by content negotiation (graph.outputs.vocabulary).
 - every IRI under the base is served at the same path below the site root: with the default base
   `https://w3id.org/hongqiao-kg/id/`, `…/id/region/kunshan` is `/id/region/kunshan` here; HTML for people,
   RDF for machines (content negotiation, or `?format=`).
@@ -10,12 +12,23 @@
   no directory listing.
 
 Binds 127.0.0.1 by default: serving on other interfaces is a choice the caller makes with --host.
+
+What a client can hold is bounded (Limits): connections (the next one is answered 503 and closed), the time to send
+its headers and the time for the whole exchange (a reaper thread shuts the socket of a client past its deadline:
+slowloris and clients that never read their answers), and the bytes of answers held for all clients together.
+Requests whose framing is ambiguous (two Content-Length headers, one that is not a number, Content-Length with
+Transfer-Encoding) are refused, and a body sent with a GET closes the connection after the answer, so it can never
+be read as a second request.
 """
 from __future__ import annotations
 
 import mimetypes
+import re
+import socket
 import sys
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,9 +40,12 @@ from rdflib import URIRef
 from graph.server import deref
 from graph.outputs.describe import site_root
 from graph.outputs.export import detect_base, jsonld_bytes
-from graph.rdf.namespaces import DCTERMS, PREFIXES, VOID
+from graph.rdf.namespaces import DCTERMS, ONTOLOGY_VERSION_IRI, PREFIXES, VOID
+from graph.outputs import vocabulary
+from graph.server import service
 from graph.server.sparql_pool import (
-    FORMAT_NAMES, Job, Limits, QueryPool, Refused, Reply, negotiate, parse_accept, rdf_prefixes, screen, text_reply,
+    Job, Limits, QueryPool, Refused, Reply, accept_from_format, negotiate, parse_accept, rdf_prefixes, screen,
+    text_reply,
 )
 from graph.rdf.store import Store, graph_file, to_ox
 
@@ -55,6 +71,30 @@ class ServeError(ValueError):
     """A graph path that cannot be served; the message names it."""
 
 
+class Budget:
+    """Bytes the server may hold for answers not yet sent, all connections together."""
+
+    def __init__(self, total: int):
+        self.total, self.used = total, 0
+        self._cond = threading.Condition()
+
+    def reserve(self, size: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.used + size > self.total:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            self.used += size
+            return True
+
+    def release(self, size: int) -> None:
+        with self._cond:
+            self.used -= size
+            self._cond.notify_all()
+
+
 @dataclass
 class Site:
     """What one server serves: the store, its base IRI, the static folder (if any) and the query workers."""
@@ -66,6 +106,17 @@ class Site:
     pool: QueryPool
     limits: Limits
     quiet: bool = False
+    vocabulary_files: dict[str, bytes] = field(default_factory=dict)
+    budget: Budget = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.budget is None:
+            self.budget = Budget(self.limits.held_bytes)
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's public IRI (the site root's /sparql): the base for relative IRIs in queries."""
+        return site_root(self.base) + "sparql"
 
     def close(self) -> None:
         self.pool.close()
@@ -80,17 +131,82 @@ def open_site(graph: Path, limits: Limits = Limits(), quiet: bool = False) -> Si
     store.load(data)
     base = detect_base(store)
     local_prefix = "/" + base[len(site_root(base)):]
-    pool = QueryPool([data.resolve()], limits)
-    return Site(store, base, local_prefix, root, pool, limits, quiet)
+    pool = QueryPool([data.resolve()], limits, base_iri=site_root(base) + "sparql")
+    files = {name: data for v in vocabulary.vocabularies() for name, data in vocabulary.documents(v).items()}
+    return Site(store, base, local_prefix, root, pool, limits, quiet, files)
 
 
 class LinkedDataServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the listen backlog (socketserver's default of 5 drops bursts of connections)
 
     def __init__(self, address: tuple[str, int], site: Site):
         self.site = site
+        self._slots = threading.BoundedSemaphore(max(1, site.limits.connections))
+        self._deadlines: dict[socket.socket, float] = {}
+        self._deadline_lock = threading.Lock()
+        self._closing = threading.Event()
+        self.refused_connections = 0  # connections answered 503 for lack of a slot (for tests and logs)
+        self.reaped = 0  # connections shut for overrunning a deadline
         super().__init__(address, Handler)
+        threading.Thread(target=self._reap, name="deadline-reaper", daemon=True).start()
+
+    # --- connection cap -------------------------------------------------------------------------------------------
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.refused_connections += 1
+            try:
+                request.settimeout(1.0)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                b"Content-Length: 35\r\nRetry-After: 5\r\nConnection: close\r\n\r\n"
+                                b"too many connections; retry later\n\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.disarm(request)
+            self._slots.release()
+
+    # --- deadlines ------------------------------------------------------------------------------------------------
+
+    def arm(self, connection: socket.socket, seconds: float) -> None:
+        with self._deadline_lock:
+            self._deadlines[connection] = time.monotonic() + seconds
+
+    def disarm(self, connection: socket.socket) -> None:
+        with self._deadline_lock:
+            self._deadlines.pop(connection, None)
+
+    def _reap(self) -> None:
+        """Shut the sockets of clients past their deadline: the thread blocked on them then returns."""
+        while not self._closing.wait(0.25):
+            now = time.monotonic()
+            with self._deadline_lock:
+                late = [c for c, deadline in self._deadlines.items() if deadline < now]
+                for connection in late:
+                    del self._deadlines[connection]
+            for connection in late:
+                self.reaped += 1
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def server_close(self) -> None:
+        self._closing.set()
+        super().server_close()
 
 
 def make_server(site: Site, host: str = "127.0.0.1", port: int = 8000) -> LinkedDataServer:
@@ -103,7 +219,42 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "hongqiao-kg"
     sys_version = ""
     protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a client may take to send its request (slow clients cannot hold a thread forever)
+    timeout = 10  # seconds one read or write may block; the server's deadlines bound the whole exchange
+
+    # --- framing and deadlines ------------------------------------------------------------------------------------
+
+    def handle_one_request(self) -> None:
+        # The request line and headers (also the idle time before a keep-alive request) have header_seconds.
+        self.server.arm(self.connection, self.server.site.limits.header_seconds)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        problem = self._framing_problem()
+        if problem:
+            self.close_connection = True
+            self._send(text_reply(400, problem))
+            return False
+        # The body, the query and the answer together have request_seconds.
+        self.server.arm(self.connection, self.server.site.limits.request_seconds)
+        return True
+
+    def _framing_problem(self) -> str | None:
+        """A request whose length a proxy and this server could read differently is refused (request smuggling)."""
+        lengths = self.headers.get_all("Content-Length") or []
+        encodings = self.headers.get_all("Transfer-Encoding") or []
+        if len(lengths) > 1:
+            return "more than one Content-Length header"
+        if lengths and not re.fullmatch(r"[0-9]{1,15}", lengths[0].strip()):
+            return f"bad Content-Length {lengths[0]!r}"
+        if lengths and encodings:
+            return "both Content-Length and Transfer-Encoding"
+        if encodings:
+            self.close_connection = True  # no chunked bodies are read here; the connection is not reused
+        if self.command not in ("POST", "PUT", "PATCH") and (encodings or (lengths and int(lengths[0]) > 0)):
+            self.close_connection = True  # a body on GET is never read, so it can never pass for a next request
+        return None
 
     # --- methods --------------------------------------------------------------------------------------------------
 
@@ -153,9 +304,11 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, head: bool) -> None:
         def route() -> None:
             path, query = self._target()
-            if path == "/sparql":
+            if path in ("/sparql", "/sparql/"):
                 self._sparql_get(query, head)
-            elif not self._resource(path, query, head):
+            elif path.startswith("/sparql-ui"):
+                self._ui(path, head)
+            elif not (self._vocabulary(path, head) or self._resource(path, query, head)):
                 self._static(path, head)
         self._guard(route)
 
@@ -174,22 +327,53 @@ class Handler(BaseHTTPRequestHandler):
         if "update" in params:
             raise Refused(403, "this endpoint is read-only: updates are refused")
         if "query" not in params:
-            self._send(Reply(200, "text/html; charset=utf-8", _query_form(self.site).encode()), head=head)
+            self._describe_service(params, head)
             return
         self._run_query(params, head)
 
+    def _describe_service(self, params: dict[str, list[str]], head: bool) -> None:
+        """The Service Description for machines, the query editor for browsers (by Accept, or format=)."""
+        accept = parse_accept(self.headers.get("Accept"))
+        if params.get("format"):
+            accept = accept_from_format(params["format"][-1]) or accept
+        chosen = negotiate(accept, list(service.TYPES) + ["text/html"])
+        if chosen == "text/html":
+            self._ui("/sparql-ui", head)
+            return
+        if chosen is None:
+            raise Refused(406, f"the service description is available as {', '.join(service.TYPES)}, text/html")
+        body = service.description_bytes(self.site.endpoint, self.site.store, chosen)
+        self._send(Reply(200, f"{chosen}; charset=utf-8", body), head=head, extra={"Vary": "Accept"})
+
+    def _ui(self, path: str, head: bool) -> None:
+        from graph.server import ui
+
+        page = ui.asset(path, "/sparql")
+        if page is None:
+            self._send(text_reply(404, "not found"), head=head)
+            return
+        media, body = page
+        self._send(Reply(200, media, body), head=head, extra={"Content-Security-Policy": ui.POLICY})
+
     def _post(self) -> None:
         path, query_string = self._target()
-        if path != "/sparql":
+        if path not in ("/sparql", "/sparql/"):
             self._discard_body()
             raise Refused(405, "POST is accepted at /sparql only")
         body = self._read_body()
-        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        content_type = self.headers.get("Content-Type") or ""
+        media = content_type.split(";")[0].strip().lower()
+        charset = re.search(r";\s*charset\s*=\s*\"?([\w.-]+)", content_type, re.I)
+        if charset and charset.group(1).lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
+            raise Refused(415, f"the body must be UTF-8, not {charset.group(1)}")
         params = self._params(query_string)
         if media == "application/sparql-update":
             raise Refused(403, "this endpoint is read-only: updates are refused")
         if media == "application/x-www-form-urlencoded":
-            form = self._params(body.decode("utf-8", errors="replace"))
+            try:
+                form = self._params(body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise Refused(400, "the form is not valid UTF-8") from None
             if "update" in form:
                 raise Refused(403, "this endpoint is read-only: updates are refused")
             for name, values in form.items():
@@ -207,7 +391,7 @@ class Handler(BaseHTTPRequestHandler):
         self._run_query(params, head=False)
 
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+        if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             raise Refused(411, "send the body with a Content-Length, not chunked")
         length_header = self.headers.get("Content-Length")
@@ -215,9 +399,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise Refused(411, "a POST needs a Content-Length")
         try:
-            length = int(length_header)
-            if length < 0:
+            if not re.fullmatch(r"[0-9]{1,15}", length_header.strip()):
                 raise ValueError
+            length = int(length_header)
         except ValueError:
             self.close_connection = True
             raise Refused(400, f"bad Content-Length {length_header!r}") from None
@@ -238,16 +422,56 @@ class Handler(BaseHTTPRequestHandler):
         query = queries[0]
         if len(query.encode()) > self.site.limits.request_bytes:
             raise Refused(413, f"the query is longer than {self.site.limits.request_bytes} bytes")
+        if "update" in params:
+            raise Refused(400, "give either query= or update=, not both")
         screen(query)
         accept = parse_accept(self.headers.get("Accept"))
-        if params.get("format"):
-            from_format = [(t, 1.0) for name in params["format"][-1:] for t in FORMAT_NAMES.get(name.lower(), ())]
-            if not from_format:
-                raise Refused(400, f"unknown format {params['format'][-1]!r}; use one of {', '.join(FORMAT_NAMES)}")
-            accept = from_format
+        for name in ("format", "output"):  # names some clients use instead of Accept; unknown values: Accept wins
+            if params.get(name):
+                accept = accept_from_format(params[name][-1]) or accept
+                break
         job = Job(query, tuple(accept), tuple(params.get("default-graph-uri", [])),
                   tuple(params.get("named-graph-uri", [])))
-        self._send(self.site.pool.run(job), head=head, extra={"Vary": "Accept"})
+        limits, budget = self.site.limits, self.site.budget
+        held = limits.result_bytes + 4096
+        if not budget.reserve(held, timeout=limits.query_seconds):
+            raise Refused(503, "the server is holding too many unsent answers; try again later")
+        try:
+            reply = self.site.pool.run(job)
+            budget.release(held - len(reply.body))  # keep only what this answer really holds
+            held = len(reply.body)
+            self._send(reply, head=head, extra={"Vary": "Accept"})
+        finally:
+            budget.release(held)
+
+    # --- vocabularies ---------------------------------------------------------------------------------------------
+
+    def _vocabulary(self, path: str, head: bool) -> bool:
+        """`/ontology`, its version IRI and `/shapes`: 303 to the document in the format the client prefers
+        (recipe 3 of the W3C vocabulary-publishing recipes); `/ontology.ttl` etc.: the documents themselves."""
+        files = self.site.vocabulary_files
+        name = path.lstrip("/")
+        if name in files:
+            extension = name.rsplit(".", 1)[1]
+            media = dict(vocabulary.FORMATS)[extension]
+            self._send(Reply(200, f"{media}; charset=utf-8", files[name]), head=head,
+                       extra={"Content-Security-Policy": HTML_POLICY} if extension == "html" else None)
+            return True
+        stem = {"ontology": "ontology", f"ontology/{ONTOLOGY_VERSION_IRI.rsplit('/', 1)[1]}": "ontology",
+                "shapes": "shapes"}.get(name.rstrip("/"))
+        if stem is None:
+            return False
+        offers = [media for _, media in vocabulary.FORMATS]
+        chosen = negotiate(parse_accept(self.headers.get("Accept")), offers)
+        if chosen is None:
+            self._send(text_reply(406, f"available as {', '.join(offers)}"), head=head)
+            return True
+        extension = next(ext for ext, media in vocabulary.FORMATS if media == chosen)
+        self.send_response(303)
+        self.send_header("Location", f"/{stem}.{extension}")
+        self.send_header("Vary", "Accept")
+        self._headers("text/plain; charset=utf-8", 0)
+        return True
 
     # --- resources ------------------------------------------------------------------------------------------------
 
@@ -375,22 +599,6 @@ def _dataset_title(site: Site) -> str:
     dataset = URIRef(f"{site.base}dataset")
     titles = {t[2].language: str(t[2]) for t in deref.description(site.store, dataset) if t[1] == DCTERMS.title}
     return " / ".join(titles[k] for k in ("zh", "en") if k in titles) or "hongqiao-kg"
-
-
-def _query_form(site: Site) -> str:
-    example = (f"PREFIX hq: <{PREFIXES['hq']}>\nPREFIX rdfs: <{PREFIXES['rdfs']}>\n"
-               "SELECT ?measure ?label WHERE {\n  ?measure a hq:Measure ; rdfs:label ?label .\n"
-               '  FILTER(lang(?label) = "en")\n} LIMIT 30')
-    options = "".join(f'<option value="{escape(name)}">{escape(name)}</option>'
-                      for name in ("json", "xml", "csv", "tsv", "ttl", "jsonld", "nt"))
-    limits = site.limits
-    return _page("SPARQL · hongqiao-kg", f"""<header><a href="/">hongqiao-kg</a></header>
-<h1>SPARQL endpoint (read-only)</h1>
-<form method="get" action="/sparql"><textarea name="query" rows="12" cols="90">{escape(example)}</textarea><br>
-<label>format <select name="format">{options}</select></label> <button type="submit">Run</button></form>
-<p class="muted">SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. Results by Accept.
-Limits: {limits.query_seconds:g} s per query, {limits.result_bytes} bytes per result, {limits.request_bytes} bytes
-per request. Updates are refused.</p>""")
 
 
 def _home(site: Site) -> str:

@@ -7,8 +7,9 @@ Each worker, once its store is loaded, lowers its open-file limit to the files i
 space: it can then open no socket or file, so a federated `SERVICE` call cannot reach the network even if it got
 past the check in `screen`.
 
-Updates never run: `Store.query` parses queries only, and `screen` refuses update keywords and `SERVICE` with a
-clear message before a worker sees the text.
+Updates never run: `Store.query` parses queries only (an update is a syntax error to it, answered 403), and the
+workers never call anything else. `screen` refuses `SERVICE` and over-deep nesting before a worker sees the text;
+each worker also parses on a thread with a large stack, so a query nested past the check cannot crash it.
 """
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ class Limits:
     request_bytes: int = 256 * 2**10  # largest query text or request body (the server answers 413 beyond)
     workers: int = 2  # queries that can run at once
     worker_memory_bytes: int = 2 * 2**30  # address space of a worker (a runaway query dies, not the machine)
+    # The HTTP side (graph.server.serve): what slow, many or hostile clients can hold.
+    connections: int = 64  # connections open at once; the next one gets 503 and is closed
+    header_seconds: float = 10.0  # to send the request line and headers (and to idle between keep-alive requests)
+    request_seconds: float = 60.0  # to send the body, wait for the answer and read it
+    held_bytes: int = 64 * 2**20  # answers held in memory for all clients together (a slow reader holds its own)
 
 
 @dataclass(frozen=True)
@@ -120,23 +126,33 @@ def negotiate(accept: Sequence[tuple[str, float]], offers: Sequence[str]) -> str
 
 
 def accept_from_format(name: str) -> list[tuple[str, float]] | None:
-    types = FORMAT_NAMES.get(name.strip().lower())
-    return [(t, 1.0) for t in types] if types else None
+    """The media types a `format`/`output` value stands for: a short name (json, xml, ttl…) or a media type itself;
+    None for anything else, so that the request falls back to its Accept header (as SPARQLWrapper expects: it
+    sends format=, output= and results= with names such as n3 or rdf+xml alongside a correct Accept)."""
+    value = name.strip().lower()
+    types = FORMAT_NAMES.get(value)
+    if types:
+        return [(t, 1.0) for t in types]
+    if value in RESULT_TYPES or value in GRAPH_TYPES:
+        return [(value, 1.0)]
+    return None
 
 
 # --- screening the query text --------------------------------------------------------------------------------------
 
+# A lexer for what matters here: where IRIs, strings and comments are, so that braces and keywords are seen only in
+# the query's code. Codepoint escapes (\u0053) are not decoded first: Oxigraph reads them only inside IRIs and
+# strings, so decoding them beforehand (as an earlier version did) let `"\u0022" SERVICE …` hide a SERVICE call.
 _TOKENS = re.compile(r'''
     (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<escape>\\.)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<other>[^<"'\\#]+|.)
+  | (?P<other>[^<"'\#]+|.)
 ''', re.S | re.X)
-_UPDATE = re.compile(r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:])", re.I)
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.I)
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_SERVICE = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])", re.I)
+MAX_DEPTH = 128  # nested groups ({ ( [) a query may have; Oxigraph's parser overflows a default stack near 3 000
+MAX_BRACKETS = 20_000  # opening brackets anywhere, strings included: bounds the depth whatever the lexer thinks
 
 
 class Refused(Exception):
@@ -149,20 +165,74 @@ class Refused(Exception):
 
 def _code(text: str) -> str:
     """The query with IRIs, strings and comments blanked out: what is left is keywords, names and punctuation."""
-    def unescape(m: re.Match) -> str:
-        return chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16) < 0x110000 else " "
-    text = _CODEPOINT.sub(unescape, text)  # SPARQL allows \u escapes anywhere; decode them before looking
     return "".join(m.group("other") or " " for m in _TOKENS.finditer(text))
 
 
+def nesting(text: str) -> int:
+    """The deepest nesting of { ( [ in the query's code."""
+    depth = deepest = 0
+    for char in _code(text):
+        if char in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})]":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def screen(query: str) -> None:
-    """Refuse updates (403) and federated queries (400) before they reach a worker."""
-    code = _code(query)
-    update = _UPDATE.search(code)
-    if update:
-        raise Refused(403, f"this endpoint is read-only: {update.group(1).upper()} is an update, which is refused")
-    if _SERVICE.search(code):
+    """Refuse, before a worker sees it, what the engine must never run: federated queries (400) and queries nested
+    so deeply that the parser would exhaust its stack (400). Updates need no screening: the query parser rejects
+    every update form, and `refusal_for_syntax_error` turns that rejection into a 403."""
+    brackets = sum(query.count(c) for c in "{([")
+    if brackets > MAX_BRACKETS:
+        raise Refused(400, f"the query has {brackets} opening brackets; at most {MAX_BRACKETS} are allowed")
+    depth = nesting(query)
+    if depth > MAX_DEPTH:
+        raise Refused(400, f"the query nests groups {depth} levels deep; at most {MAX_DEPTH} are allowed")
+    if _SERVICE.search(_code(query)):
         raise Refused(400, "SERVICE (federated query) is not allowed on this endpoint")
+
+
+def is_update(text: str) -> bool:
+    """Whether `text` is a SPARQL 1.1 Update (parsed, never run), for a 403 instead of a syntax error."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    if len(text) > 64 * 1024:  # rdflib's parser is slow on long texts; such a text is refused as a syntax error
+        return False
+    try:
+        parseUpdate(text)
+    except Exception:  # noqa: BLE001 (pyparsing raises several kinds; any of them means: not an update)
+        return False
+    return True
+
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
+
+
+def syntax_message(query: str, error: str) -> str:
+    """Oxigraph's parser error as one readable line and the line of the query it points at."""
+    first = error.strip()
+    match = _POSITION.match(first)
+    if not match:
+        return "invalid SPARQL query: " + _shorten(first)
+    line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+    lines = query.splitlines() or [""]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    start = max(0, column - 1 - 40)
+    excerpt = text[start:column - 1 + 40]
+    caret = " " * (column - 1 - start) + "^"
+    return (f"invalid SPARQL query at line {line}, column {column}: {_shorten(detail)}\n"
+            f"  {excerpt}\n  {caret}")
+
+
+def _shorten(detail: str) -> str:
+    detail = " ".join(detail.split())
+    if detail.startswith("expected one of "):  # the parser lists every character class it would accept
+        wanted = detail[len("expected one of "):]
+        named = [w.strip() for w in wanted.split(",") if w.strip() and not w.strip().startswith(("[", "'"))]
+        detail = "unexpected text" + (f" ({'; '.join(named[:3])})" if named else "")
+    return detail if len(detail) <= 200 else detail[:200] + "…"
 
 
 # --- running a query -------------------------------------------------------------------------------------------------
@@ -195,9 +265,10 @@ class Job:
     named_graphs: tuple[str, ...] = ()
 
 
-def execute(store: ox.Store, job: Job, result_bytes: int) -> Reply:
-    """Run `job` on `store` and serialise the result as negotiated; errors become 4xx replies."""
-    options: dict = {"use_default_graph_as_union": not job.default_graphs}
+def execute(store: ox.Store, job: Job, result_bytes: int, base_iri: str | None = None) -> Reply:
+    """Run `job` on `store` and serialise the result as negotiated; errors become 4xx replies. Relative IRIs in the
+    query resolve against `base_iri` (the endpoint's own IRI, which the protocol allows as the service's base)."""
+    options: dict = {"use_default_graph_as_union": not job.default_graphs, "base_iri": base_iri}
     try:
         if job.default_graphs:
             options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
@@ -208,7 +279,9 @@ def execute(store: ox.Store, job: Job, result_bytes: int) -> Reply:
     try:
         result = store.query(job.query, **options)
     except SyntaxError as error:
-        return text_reply(400, f"invalid SPARQL query: {error}")
+        if is_update(job.query):
+            return text_reply(403, "this endpoint is read-only: the request is a SPARQL Update, which is refused")
+        return text_reply(400, syntax_message(job.query, str(error)))
     except OSError as error:
         return text_reply(400, f"the query failed: {error}")
     graph_result = isinstance(result, ox.QueryTriples)
@@ -250,8 +323,21 @@ def _jsonld(triples, limit: int) -> bytes:
 
 # --- the workers ---------------------------------------------------------------------------------------------------
 
-def _worker_main(conn, sources: list[str], result_bytes: int, memory_bytes: int) -> None:
-    """A worker process: load the store, seal the process, then answer jobs until told to stop (None)."""
+WORKER_STACK_BYTES = 256 * 2**20  # measured: parses 60 000 nested groups (more than MAX_BRACKETS allows)
+
+
+def _worker_main(conn, sources: list[str], result_bytes: int, memory_bytes: int, base_iri: str | None) -> None:
+    """A worker process: load the store, seal the process, then answer jobs until told to stop (None). Jobs run on
+    a thread with a large stack: Oxigraph's recursive parser then overflows only far beyond what `screen` lets in."""
+    threading.stack_size(WORKER_STACK_BYTES)
+    thread = threading.Thread(target=_serve_jobs, args=(conn, sources, result_bytes, memory_bytes, base_iri))
+    thread.start()
+    thread.join()
+
+
+def _serve_jobs(conn, sources: list[str], result_bytes: int, memory_bytes: int, base_iri: str | None) -> None:
+    import rdflib.plugins.sparql.parser  # noqa: F401 (imported before the seal: no file can be opened after it)
+
     store = Store()
     try:
         for source in sources:
@@ -269,7 +355,7 @@ def _worker_main(conn, sources: list[str], result_bytes: int, memory_bytes: int)
             return
         if job is None:
             return
-        conn.send(execute(raw, job, result_bytes))
+        conn.send(execute(raw, job, result_bytes, base_iri))
 
 
 def _seal(memory_bytes: int) -> None:
@@ -284,10 +370,11 @@ def _seal(memory_bytes: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context, sources: list[str], limits: Limits):
+    def __init__(self, context, sources: list[str], limits: Limits, base_iri: str | None):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, daemon=True,
-                                       args=(child, sources, limits.result_bytes, limits.worker_memory_bytes))
+                                       args=(child, sources, limits.result_bytes, limits.worker_memory_bytes,
+                                             base_iri))
         self.process.start()
         child.close()
 
@@ -315,9 +402,10 @@ class QueryPool:
 
     STARTUP_SECONDS = 300.0
 
-    def __init__(self, sources: Sequence[Path], limits: Limits = Limits()):
+    def __init__(self, sources: Sequence[Path], limits: Limits = Limits(), base_iri: str | None = None):
         self.sources = [str(s) for s in sources]
         self.limits = limits
+        self.base_iri = base_iri
         self._context = multiprocessing.get_context("spawn")  # never fork a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -335,7 +423,7 @@ class QueryPool:
             self._idle.put(worker)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.sources, self.limits)
+        worker = _Worker(self._context, self.sources, self.limits, self.base_iri)
         with self._lock:
             self._all.add(worker)
         return worker

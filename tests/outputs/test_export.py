@@ -218,7 +218,8 @@ def test_void_vocabularies_sources_and_examples(built, void):
     assert {PREFIXES[p] for p in ("hq", "eli", "oa", "skos", "dcterms", "geo", "rdfs")} <= vocabularies
     assert PREFIXES["hqr"] not in vocabularies and PREFIXES["wd"] not in vocabularies
     document = URIRef(f"{DEFAULT_BASE}document/{built.documents[0].doc_id}")
-    assert set(void.objects(me, ns.DCTERMS.source)) == {document}
+    assert document in set(void.objects(me, ns.PROV.wasDerivedFrom))
+    assert not set(void.objects(me, ns.DCTERMS.source)), "DCAT-AP 3.0: dcterms:source is for datasets"
     examples = set(void.objects(me, ns.VOID.exampleResource))
     assert {document, URIRef(f"{document}/measure/1")} <= examples
     for example in examples:

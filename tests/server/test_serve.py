@@ -135,8 +135,12 @@ def test_format_parameter_and_default(served, built):
     assert headers["Content-Type"].startswith("application/sparql-results+json")
     status, _, _ = _query(url, MEASURES, "image/png")
     assert status == 406
-    status, _, body = _query(url, MEASURES, None, format="yaml")
-    assert status == 400 and b"unknown format" in body
+    # A format name the server does not know falls back to Accept (SPARQLWrapper sends format=n3 and the like
+    # beside a correct Accept header): no Accept, so JSON.
+    status, headers, body = _query(url, MEASURES, None, format="yaml")
+    assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
+    status, headers, body = _query(url, MEASURES, "text/csv", format="n3")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
 
 
 def test_get_post_form_and_post_direct_agree(served):
@@ -216,20 +220,22 @@ def test_federated_queries_are_refused(served):
         assert 400 <= status < 500 and (b"SERVICE" in body or b"invalid" in body), body
 
 
-def test_screen_sees_keywords_only_outside_strings_iris_and_comments():
-    screen('SELECT * WHERE { ?s ?p "INSERT DATA" . ?s <http://x/DROP> ?o } # DELETE')
-    screen("SELECT ?insert WHERE { ?insert <http://x/p> ?load }")
+def test_screen_sees_service_only_outside_strings_iris_and_comments():
+    screen('SELECT * WHERE { ?s ?p "SERVICE" . ?s <http://x/SERVICE> ?o } # SERVICE')
+    screen("SELECT ?service WHERE { ?service ex:service-of ?x . ?x ex:made-with \"x\"@en-service }")
+    with pytest.raises(Refused):  # an escaped quote inside a string does not end it
+        screen('SELECT * WHERE { ?s ?p "\\u0022" SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }')
     with pytest.raises(Refused):
-        screen('SELECT * WHERE { ?s ?p "x" } ; DROP ALL')
-    with pytest.raises(Refused):  # an escaped '#' is part of a name, not a comment
-        screen("SELECT * WHERE { ?s ex:a\\# ?o . SERVICE <http://x/> { } }")
+        screen('SELECT * WHERE { ?s ?p "a\\"b" SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }')
+    with pytest.raises(Refused, match="levels deep"):
+        screen("SELECT * WHERE " + "{" * 200 + "}" * 200)
 
 
 def test_bad_queries_get_400_with_the_position(served):
     url, _, _ = served
     status, headers, body = _query(url, "SELECT * WHERE { ?s ?p }")
     assert status == 400 and headers["Content-Type"].startswith("text/plain")
-    assert b"invalid SPARQL query" in body and b"1:" in body
+    assert b"invalid SPARQL query at line 1, column" in body and b"^" in body
     status, _, body = _get(f"{url}/sparql?query=a&query=b")
     assert status == 400 and b"exactly one" in body
 
@@ -406,3 +412,29 @@ def test_binds_loopback_by_default(built):
 
     assert inspect.signature(serve.make_server).parameters["host"].default == "127.0.0.1"
     assert next(p for p in cli.serve.params if p.name == "host").default == "127.0.0.1"
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/ontology/0.1.0", "/shapes"])
+def test_vocabulary_iris_dereference_by_accept(served, path):
+    url, _, _ = served
+    stem = "shapes" if path == "/shapes" else "ontology"
+    for accept, extension, fmt in (("text/turtle", "ttl", "turtle"), ("application/rdf+xml", "rdf", "xml"),
+                                   ("application/ld+json", "jsonld", "json-ld"), (None, "ttl", "turtle"),
+                                   ("text/html,application/xhtml+xml,*/*;q=0.8", "html", None)):
+        parts = urllib.parse.urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection.request("GET", path, headers={"Accept": accept} if accept else {})
+        response = connection.getresponse()
+        response.read()
+        status, headers = response.status, response.headers
+        connection.close()
+        assert status == 303 and headers["Location"] == f"/{stem}.{extension}", (path, accept, status)
+        assert "Accept" in headers["Vary"]
+        status, headers, body = _get(f"{url}/{stem}.{extension}")
+        assert status == 200
+        if fmt:
+            graph = Graph().parse(data=body, format=fmt)
+            assert (URIRef(f"https://w3id.org/hongqiao-kg/{stem}"), RDF.type, URIRef(
+                "http://www.w3.org/2002/07/owl#Ontology")) in graph
+        else:
+            assert b'id="Region"' in body or stem == "shapes"

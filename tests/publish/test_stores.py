@@ -1,0 +1,159 @@
+"""Publishing into the stores linked-data platforms run, each started here on loopback in a temporary folder:
+Virtuoso (Debian's virtuoso-opensource) by the Graph Store Protocol with Digest authentication, by the SPARQL
+Update fallback and by its bulk loader; Apache Jena (Debian's libapache-jena-java) by TDB2's bulk loader; Oxigraph
+(tests/publish/test_publish.py covers its routes). After publishing, each store answers the project's named
+questions with the same rows as the local graph.ttl does."""
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from graph.outputs.export import load_dataset
+from graph.publish import jena, virtuoso
+from graph.publish.bulk import bulk_publish
+from graph.publish.gsp import Target, default_graph_name, plan, publish
+from graph.query.named import all_queries
+from graph.rdf.namespaces import DEFAULT_BASE
+
+pytestmark = pytest.mark.slow
+GRAPH_COUNTS = (f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                f"FILTER(STRSTARTS(STR(?g), \"{DEFAULT_BASE}\")) }} GROUP BY ?g")
+QUESTIONS = [q for q in all_queries() if not q.is_check and not q.params]
+# Measured on Virtuoso 7.2.5 (Debian bookworm), same data, default-graph-uri = the merged default graph: these
+# questions come back with other rows. `regions`: Virtuoso stores geo:wktLiteral as its own geometry type and writes
+# it back in single precision (POINT(121.380831 31.1129) -> POINT(121.38082885742 31.112899780273)). belt-measures
+# and province-measure-counts: no rows at all (both chain zero-or-more property paths inside a sub-SELECT); the
+# others: different rows, not yet diagnosed. docs/publishing.md lists them; a change in either direction fails here.
+VIRTUOSO_DIFFERS = {"belt-measures", "measure-institutions", "measure-regions", "multi-province-measures",
+                    "project-regions", "province-measure-counts", "regions"}
+
+
+def _normal(value: str) -> str:
+    # GROUP_CONCAT's order is not defined by SPARQL: compare the concatenated parts as a set.
+    return ", ".join(sorted(value.split(", "))) if ", " in value else value
+
+
+def rows(results: dict) -> list[tuple]:
+    """Rows of SPARQL JSON results as sorted tuples of values (datatypes aside: stores write 24 and "24"^^xsd:int)."""
+    if "boolean" in results:
+        return [(results["boolean"],)]
+    names = results["head"]["vars"]
+    return sorted(tuple(_normal(b[v]["value"]) if v in b else None for v in names)
+                  for b in results["results"]["bindings"])
+
+
+@pytest.fixture(scope="module")
+def local(built):
+    """Each parameterless named question answered locally on graph.ttl (what `hqkg query` does)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(built.staging / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    answers = {}
+    for q in QUESTIONS:
+        result = store.query(q.sparql)
+        answers[q.name] = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+    return {name: rows(r) for name, r in answers.items()}
+
+
+def expected_counts(built, true_default_graph: bool) -> dict[str, int]:
+    graphs = plan(load_dataset(built.staging), default_graph="merged", true_default_graph=true_default_graph)
+    return {("" if g is None else str(g)): len(t) for g, t in graphs}
+
+
+# --- Virtuoso --------------------------------------------------------------------------------------------------------
+
+needs_virtuoso = pytest.mark.skipif(not virtuoso.available(), reason="apt-get install virtuoso-opensource")
+
+
+@pytest.fixture(scope="module")
+def vos(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("virtuoso")
+    instance = virtuoso.Instance(folder / "db", password="hq-secret", dirs_allowed=(folder / "load",))
+    (folder / "load").mkdir()
+    instance.start()
+    yield instance, folder / "load"
+    instance.stop()
+
+
+def _vos_query(instance, query: str, default_graph: str | None = None) -> dict:
+    params = {"query": query}
+    if default_graph:
+        params["default-graph-uri"] = default_graph
+    request = urllib.request.Request(f"{instance.http}/sparql", data=urllib.parse.urlencode(params).encode(),
+                                     headers={"Accept": "application/sparql-results+json",
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def _vos_counts(instance) -> dict[str, int]:
+    return {b["g"]["value"]: int(b["n"]["value"]) for b in _vos_query(instance, GRAPH_COUNTS)["results"]["bindings"]}
+
+
+@needs_virtuoso
+def test_virtuoso_graph_store_protocol_with_digest_twice(built, vos):
+    instance, _ = vos
+    target = Target(f"{instance.http}/sparql-graph-crud-auth", user="dba", password="hq-secret", store="virtuoso")
+    expected = expected_counts(built, true_default_graph=False)
+    for _ in range(3):  # the broken pipe of urllib's handler came in about half the runs: three in a row here
+        report = publish(built.staging, target)
+        assert report.method == "gsp"
+        assert _vos_counts(instance) == expected
+
+
+@needs_virtuoso
+def test_virtuoso_wrong_password_is_a_clear_error(built, vos):
+    from graph.publish.gsp import PublishError
+
+    instance, _ = vos
+    target = Target(f"{instance.http}/sparql-graph-crud-auth", user="dba", password="wrong", store="virtuoso")
+    with pytest.raises(PublishError, match="HTTP 401"):
+        publish(built.staging, target, method="gsp")
+
+
+@needs_virtuoso
+def test_virtuoso_update_fallback_with_skolemised_blank_nodes(built, vos):
+    instance, _ = vos
+    target = Target(f"{instance.http}/sparql-auth", user="dba", password="hq-secret", store="virtuoso")
+    for _ in range(2):
+        report = publish(built.staging, target, method="update")
+        assert report.method == "update"
+        assert _vos_counts(instance) == expected_counts(built, true_default_graph=False)
+
+
+@needs_virtuoso
+def test_virtuoso_bulk_loader_and_the_named_questions(built, vos, local):
+    instance, load_dir = vos
+    for _ in range(2):
+        bulk_publish(built.staging, "virtuoso", load_dir, isql_address=instance.isql_address, user="dba",
+                     password="hq-secret")
+        assert _vos_counts(instance) == expected_counts(built, true_default_graph=False)
+    default = str(default_graph_name(DEFAULT_BASE))
+    differing = {q.name for q in QUESTIONS if rows(_vos_query(instance, q.sparql, default)) != local[q.name]}
+    assert differing == VIRTUOSO_DIFFERS, f"Virtuoso answers differently from graph.ttl: {sorted(differing)}"
+    assert len(QUESTIONS) - len(differing) >= 6
+
+
+# --- Jena (TDB2) -----------------------------------------------------------------------------------------------------
+
+needs_jena = pytest.mark.skipif(not jena.available(), reason="apt-get install libapache-jena-java default-jre")
+
+
+@needs_jena
+def test_jena_tdb2_bulk_loader_twice_and_the_named_questions(built, tmp_path, local):
+    database = tmp_path / "tdb2"
+    expected = expected_counts(built, true_default_graph=True)
+    for _ in range(2):
+        bulk_publish(built.staging, "jena", tmp_path / "load", tdb2=database)
+    counts = {b["g"]["value"]: int(b["n"]["value"])
+              for b in jena.query(database, GRAPH_COUNTS)["results"]["bindings"]}
+    default = jena.query(database, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    counts[""] = int(default["results"]["bindings"][0]["n"]["value"])
+    assert counts == expected
+    differing = [q.name for q in QUESTIONS if rows(jena.query(database, q.sparql)) != local[q.name]]
+    assert not differing, f"Jena answers differently from graph.ttl: {differing}"
