@@ -14,7 +14,7 @@ from pathlib import Path
 
 FAMILY = "HQ Sans SC"
 # Always in the subset: printable ASCII, so numbers and Latin text typed or counted at run time use the same font.
-ALWAYS = "".join(chr(c) for c in range(0x20, 0x7F)) + "…—·、，。：；（）“”《》→←●■◆▲▼★⬢"
+ALWAYS = "".join(chr(c) for c in range(0x20, 0x7F)) + "…—·、，。：；（）“”《》→←●■◆▲▼★❖━"
 
 
 def source_font() -> Path:

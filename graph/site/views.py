@@ -41,7 +41,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
 FAMILY_STYLE = {
     str(HQ.Provision): ("star", "★", 3),
-    str(HQ.PolicyDocument): ("hexagon", "⬢", 6),
+    str(HQ.PolicyDocument): ("hexagon", "❖", 6),
     str(HQ.Region): ("dot", "●", 0),
     str(HQ.InfrastructureProject): ("diamond", "◆", 1),
     str(HQ.Institution): ("square", "■", 2),
