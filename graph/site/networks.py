@@ -15,7 +15,7 @@ a CDN and puts every text on screen as text.
 """
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from pyvis.network import Network
 
@@ -39,16 +39,6 @@ class _IdList(list):
         return item in self._set
 
 
-def vis_options(view: View) -> dict[str, Any]:
-    """vis-network options for the view: fixed positions, physics only for small graphs (then stopped)."""
-    return {"physics": {"enabled": bool(view.physics), "solver": "barnesHut",
-                        "barnesHut": {"gravitationalConstant": -3000, "springLength": 120, "avoidOverlap": 0.2},
-                        "stabilization": {"enabled": True, "iterations": 150, "fit": True}},
-            "layout": {"improvedLayout": False, "randomSeed": 7},
-            "edges": {"smooth": False},
-            "interaction": {"hover": True}}
-
-
 def network_of(view: View) -> Network:
     """The view as a pyvis Network (directed: arrows only where the link kind has one)."""
     net = Network(height="100%", width="100%", directed=True, heading=view.title[0], cdn_resources="in_line")
@@ -68,14 +58,16 @@ def network_of(view: View) -> Network:
         if "color" not in options and kind.get("color"):
             options["color"] = kind["color"]
         net.add_edge(record["from"], record["to"], arrows="to" if kind.get("arrow") else "", **options)
-    net.options = vis_options(view)
+    # pyvis's own option setters (set_options would turn the options into a dict its other setters cannot use).
+    net.toggle_physics(bool(view.physics))
+    net.options.edges.smooth.enabled = False  # straight lines: dynamic smoothing needs physics, and is slow
     return net
 
 
-def network_data(net: Network) -> tuple[list[dict], list[dict]]:
-    """The Network's nodes and edges as the page carries them (vis-network's and ours)."""
-    nodes, edges, *_ = net.get_network_data()
-    return nodes, edges
+def network_data(net: Network) -> tuple[list[dict], list[dict], dict]:
+    """The Network's nodes, edges and vis-network options as the page carries them."""
+    nodes, edges, _, _, _, options = net.get_network_data()
+    return nodes, edges, json.loads(options)
 
 
 def view_networks(store) -> dict[str, Network]:

@@ -71,8 +71,8 @@ def render_view(view: View, links: list[PageLink]) -> str:
     net = network_of(view)
     net.set_template_dir(str(TEMPLATES), "page.html")
     net.templateEnv.autoescape = True
-    nodes, edges = network_data(net)
-    data = view.payload() | {"nodes": nodes, "edges": edges, "options": net.options}
+    nodes, edges, options = network_data(net)
+    data = view.payload() | {"nodes": nodes, "edges": edges, "options": options}
     net.templateEnv.globals.update(
         page={"name": view.name, "title": f"{view.title[0]} · {view.title[1]} — hongqiao-kg",
               "heading": view.title, "intro": view.intro, "file": f"{view.name}.html",

@@ -397,7 +397,7 @@ def _click_node(page, iri: str) -> int:
 @pytest.mark.parametrize("name, iri, zh", [
     ("graph.html", HQR + "region/kunshan", "昆山市"),
     ("regions.html", HQR + "region/suzhou", "苏州市"),
-    ("infrastructure.html", HQR + "project/hongqiao-integrated-transport-hub", "虹桥综合交通枢纽"),
+    ("infrastructure.html", HQR + "project/hongqiao-transport-hub", "虹桥综合交通枢纽"),
 ])
 def test_click_on_a_node_shows_its_details(browser, real, name, iri, zh):
     out, store = real
