@@ -22,6 +22,9 @@ from pyvis.network import Network
 from graph.site.views import View
 
 
+TITLE_MAX_EDGES = 5000
+
+
 class _IdList(list):
     """pyvis keeps node ids in a list and checks membership on every add_node and add_edge (O(n) each): measured
     at corpus scale (10,000 nodes, 87,000 links) that is minutes. A list that also keeps a set answers `in` at
@@ -44,17 +47,21 @@ def network_of(view: View) -> Network:
     net = Network(height="100%", width="100%", directed=True, heading=view.title[0], cdn_resources="in_line")
     net.node_ids = _IdList()
     classes = view.classes
+    # Tooltips (vis-network's `title`) only on smaller views: on a corpus they double the page for little use.
+    titled = len(view.edges) <= TITLE_MAX_EDGES
     for record in view.nodes:
         cls = classes[record["cls"]] if classes else {"shape": "dot", "color": "#7f7f7f", "zh": "", "en": ""}
         label = record["zh"] if record["zh"] == record["en"] else f"{record['zh']}\n{record['en']}"
         extra = {k: v for k, v in record.items() if k not in ("id", "size", "x", "y")}
         net.add_node(record["id"], label=label, shape=cls["shape"], color=cls["color"], size=record["size"],
-                     x=record["x"], y=record["y"], title=f"{record['zh']} / {record['en']}\n{cls['zh']} / {cls['en']}",
-                     physics=bool(view.physics), **{k: v for k, v in extra.items() if k != "label"})
+                     x=record["x"], y=record["y"], physics=bool(view.physics),
+                     **({"title": f"{record['zh']} / {record['en']}\n{cls['zh']} / {cls['en']}"} if titled else {}),
+                     **{k: v for k, v in extra.items() if k != "label"})
     for i, record in enumerate(view.edges):
         kind = view.props[record["prop"]] if view.props else {"zh": "", "en": "", "arrow": False}
         options = {k: v for k, v in record.items() if k not in ("from", "to")}
-        options.setdefault("title", f"{kind['zh']} / {kind['en']}")
+        if titled:
+            options.setdefault("title", f"{kind['zh']} / {kind['en']}")
         if "color" not in options and kind.get("color"):
             options["color"] = kind["color"]
         net.add_edge(record["from"], record["to"], arrows="to" if kind.get("arrow") else "", **options)

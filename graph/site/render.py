@@ -97,8 +97,12 @@ def render_index(documents: list[tuple[str, str]], links: list[PageLink], files:
 
 
 def site_text(pages: dict[str, str]) -> str:
-    """Every character the site can show: its pages (HTML and data) and the script's own strings."""
-    return "".join(pages[name] for name in sorted(pages)) + (TEMPLATES / "hq-pages.js").read_text(encoding="utf-8")
+    """Every character the site can show, once each, sorted: its pages (HTML and data) and the script's own
+    strings. (set() per page: a corpus's pages are tens of MB, and a character loop over them took ~30 s.)"""
+    chars = set((TEMPLATES / "hq-pages.js").read_text(encoding="utf-8"))
+    for text in pages.values():
+        chars |= set(text)
+    return "".join(sorted(chars))
 
 
 def copy_assets(out: Path, pages: dict[str, str]) -> None:

@@ -21,11 +21,15 @@ from graph.site.layout import anchored, origin, project_shapes, region_positions
 
 BOUNDARIES = Path(__file__).resolve().parent / "geodata" / "delta.geojson"
 
+# Above this many provisions the whole graph is drawn by document (see whole_graph_view).
+AGGREGATE_PROVISIONS = 1500
 # At most this many nodes get vis-network's physics (from precomputed positions); above it physics is off.
 PHYSICS_MAX_NODES = 150
 # A node or edge lists at most this many quotes; the rest are counted.
 MAX_QUOTES = 40
-# A link of the region network shows at most this many quotes of each measure the two regions share.
+# A link of the map quotes at most this many words in all (a corpus's links share thousands of measures; 40 each
+# made the map 3.5 MB at 120 texts), and at most QUOTES_PER_MEASURE of each measure the two regions share.
+MAP_QUOTES = 12
 QUOTES_PER_MEASURE = 3
 MAP_FONT = 30
 # Colours of linkage kinds on the map (in the order kinds are first met), and of the co-mention fallback.
@@ -132,6 +136,7 @@ class _Builder:
         self.source_ids: dict[str, int] = {}
         # Quotes say which document they are from only when the graph holds the text of several.
         self.several_documents = len({document_of(p) for p in facts.provisions}) > 1
+        self.with_text = True  # the measure page shows the text beside the drawing, not in the details too
 
     def node(self, iri: str, cls: str | None = None, size: float = 14.0, extra_facts=()) -> int:
         if iri in self.ids:
@@ -249,7 +254,7 @@ class _Builder:
     def _facts(self, iri: str) -> list[list[str]]:
         found = []
         provision = self.facts.provisions.get(iri)
-        if provision is not None and provision.text:
+        if provision is not None and provision.text and self.with_text:
             found.append([*TEXT_FACT, provision.text])
         for prop, value, _ in self.facts.facts.get(iri, ()):
             zh, en = self.facts.label(prop)
@@ -309,7 +314,13 @@ def _geo_positions(facts: GraphFacts, regions) -> dict[str, tuple[float, float]]
 # ---- the views ----------------------------------------------------------------------------------------------
 
 def whole_graph_view(facts: GraphFacts, styles) -> View:
-    """Every drawable thing and every link between them; regions start from the map, then a spring layout."""
+    """Every drawable thing and every link between them; regions start from the map, then a spring layout.
+
+    A corpus (more than AGGREGATE_PROVISIONS provisions) is drawn one document at a time instead of one provision
+    at a time: each document stands for its provisions, and a link from a document to a thing counts (and quotes)
+    the provisions that name it. The measure page still shows every provision."""
+    if len(facts.provisions) > AGGREGATE_PROVISIONS:
+        return _aggregated_graph_view(facts, styles)
     b = _Builder(facts, styles)
     degree: dict[str, int] = defaultdict(int)
     for link in facts.links:
@@ -328,6 +339,51 @@ def whole_graph_view(facts: GraphFacts, styles) -> View:
                   ("条款、区域、项目、机构、政策工具及其关联；颜色与形状表示类别。",
                    "Provisions, regions, projects, institutions and instruments with their links; colour and shape "
                    "show the class."))
+
+
+def _aggregated_graph_view(facts: GraphFacts, styles) -> View:
+    b = _Builder(facts, styles)
+    provision_family = str(HQ.Provision)
+    kept = [t.iri for t in facts.things.values() if t.family != provision_family]
+    keep = set(kept)
+    counts: dict[str, int] = defaultdict(int)
+    for p in facts.provisions:
+        counts[document_of(p)] += 1
+    grouped: dict[tuple[str, str, str], list[Link]] = defaultdict(list)
+    direct: list[Link] = []
+    for link in facts.links:
+        if link.source in keep and link.target in keep:
+            direct.append(link)
+        elif link.source in facts.provisions and link.target in keep:
+            document = document_of(link.source)
+            if document in keep and document != link.target:
+                grouped[(document, link.prop, link.target)].append(link)
+    degree: dict[str, int] = defaultdict(int)
+    for link in direct:
+        degree[link.source] += 1
+        degree[link.target] += 1
+    for (document, _, target), links in grouped.items():
+        degree[document] += len(links)
+        degree[target] += len(links)
+    for iri in kept:
+        extra = [["条款数", "provisions", str(counts[iri])]] if iri in counts else []
+        b.node(iri, size=_degree_size(degree[iri]), extra_facts=extra)
+    for link in direct:
+        b.edge(link.source, link.prop, link.target, link.quotes)
+    for (document, prop, target), links in sorted(grouped.items()):
+        quotes = [q for link in links for q in link.quotes[:1]]  # the first provisions' words; the rest counted
+        edge = b.edge(document, prop, target, quotes[:QUOTES_PER_MEASURE], width=1.0 + math.sqrt(len(links)) / 2,
+                      extra_facts=[["条款数", "provisions", str(len(links))]],
+                      more=max(0, len(quotes) - QUOTES_PER_MEASURE))
+        b.edges[edge]["count"] = len(links)
+    pairs = [(b.nodes[e["from"]]["iri"], b.nodes[e["to"]]["iri"]) for e in b.edges]
+    regions = [t.iri for t in facts.of_family(HQ.Region)]
+    start = anchored(kept, pairs, _geo_positions(facts, regions))
+    b.place(spread_overlaps(relaxed(kept, pairs, start)))
+    return b.view("graph", ("整体知识图谱", "The whole graph"),
+                  (f"语料共 {len(facts.provisions)} 条条款：每份文件代表其条款，连线表示其中提及该实体的条款数。",
+                   f"The corpus has {len(facts.provisions)} provisions: each document stands for its provisions, and "
+                   "a link counts those that name the thing."))
 
 
 def infrastructure_view(facts: GraphFacts, styles) -> View:
@@ -517,12 +573,13 @@ def _co_mention_edges(b: _Builder, facts: GraphFacts, network, measures_by_numbe
                 if not (found_u and found_v) and len(candidates) > 1:
                     continue
                 shared.append(m)
-                if len(evidence) >= MAX_QUOTES:  # counted, not quoted: a corpus can share thousands
+                if len(evidence) >= MAP_QUOTES:  # counted, not quoted: a corpus can share thousands
                     unquoted += 1
                     continue
                 found = sorted(set(found_u) | set(found_v), key=lambda q: (q.start, q.end, q.exact))
-                evidence += found[:QUOTES_PER_MEASURE]  # every shared measure gets its say
-                left_out += max(0, len(found) - QUOTES_PER_MEASURE)
+                taken = min(QUOTES_PER_MEASURE, MAP_QUOTES - len(evidence))  # every shared measure gets its say
+                evidence += found[:taken]
+                left_out += max(0, len(found) - taken)
         if unquoted:
             extra.append(["未引用的共同条款", "shared measures not quoted here", str(unquoted)])
         weight = float(attrs.get("weight") or 1)
@@ -548,6 +605,7 @@ def _is_a(facts: GraphFacts, cls: str, wanted: str) -> bool:
 def measure_view(facts: GraphFacts, styles) -> View:
     """Every provision with its text, the things it names highlighted, and its neighbourhood."""
     b = _Builder(facts, styles)
+    b.with_text = False
     outgoing: dict[str, list[Link]] = defaultdict(list)
     for link in facts.links:
         outgoing[link.source].append(link)
