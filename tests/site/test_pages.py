@@ -497,3 +497,14 @@ def test_hostile_label_stays_text(browser, hostile, name):
         assert dialogs == [] and problems == []
     finally:
         page.close()
+
+
+@pytest.mark.slow
+def test_screenshots_of_every_page_with_and_without_a_system_cjk_font(real, tmp_path):
+    from bench.browser import screenshots
+
+    out, _ = real
+    written = screenshots(out, tmp_path)
+    expected = {f"{Path(n).stem}{suffix}.png" for n in ("index.html", *PAGE_FILES) for suffix in ("", "-no-cjk")}
+    assert {p.name for p in written} == expected
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000 for p in written)
