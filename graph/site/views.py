@@ -29,7 +29,7 @@ PHYSICS_MAX_NODES = 150
 MAX_QUOTES = 40
 # A link of the map quotes at most this many words in all (a corpus's links share thousands of measures; 40 each
 # made the map 3.5 MB at 120 texts), and at most QUOTES_PER_MEASURE of each measure the two regions share.
-MAP_QUOTES = 12
+MAP_QUOTES = 24
 QUOTES_PER_MEASURE = 3
 MAP_FONT = 30
 # Colours of linkage kinds on the map (in the order kinds are first met), and of the co-mention fallback.
@@ -564,7 +564,7 @@ def _co_mention_edges(b: _Builder, facts: GraphFacts, network, measures_by_numbe
         extra = [["权重", "weight", str(attrs.get("weight", ""))],
                  ["共同条款", "shared measures", "、".join(number_label.get(n, n) for n in numbers) or "—"],
                  ["共同项目", "shared projects", "、".join(facts.label(p)[0] for p in projects) or "—"]]
-        evidence, left_out, unquoted, shared = [], 0, 0, []
+        shared, found_by_measure = [], []
         for number in numbers:
             # A number names that measure in every document of the graph: keep those reaching both regions.
             candidates = measures_by_number.get(number, [number] if number in facts.things else [])
@@ -573,13 +573,19 @@ def _co_mention_edges(b: _Builder, facts: GraphFacts, network, measures_by_numbe
                 if not (found_u and found_v) and len(candidates) > 1:
                     continue
                 shared.append(m)
-                if len(evidence) >= MAP_QUOTES:  # counted, not quoted: a corpus can share thousands
-                    unquoted += 1
-                    continue
-                found = sorted(set(found_u) | set(found_v), key=lambda q: (q.start, q.end, q.exact))
-                taken = min(QUOTES_PER_MEASURE, MAP_QUOTES - len(evidence))  # every shared measure gets its say
-                evidence += found[:taken]
-                left_out += max(0, len(found) - taken)
+                # The words that reach both regions first (沪乍杭铁路 for 上海—浙江), then the rest.
+                both = set(found_u) & set(found_v)
+                found_by_measure.append(sorted(set(found_u) | set(found_v),
+                                               key=lambda q, both=both: (q not in both, q.start, q.end, q.exact)))
+        # Every shared measure gets its say (one quote each, in order), then more of each while room is left.
+        taken = [0] * len(found_by_measure)
+        for depth in range(QUOTES_PER_MEASURE):
+            for i, found in enumerate(found_by_measure):
+                if sum(taken) < MAP_QUOTES and len(found) > depth:
+                    taken[i] = depth + 1
+        evidence = [q for found, k in zip(found_by_measure, taken) for q in found[:k]]
+        left_out = sum(len(found) - k for found, k in zip(found_by_measure, taken) if k)
+        unquoted = sum(1 for k in taken if k == 0)
         if unquoted:
             extra.append(["未引用的共同条款", "shared measures not quoted here", str(unquoted)])
         weight = float(attrs.get("weight") or 1)

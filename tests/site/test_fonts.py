@@ -2,6 +2,7 @@
 and text is drawn with it, also when the machine has no CJK font (a missing glyph fails the test)."""
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_subset_is_deterministic():
     text = "长江三角洲区域一体化 Yangtze River Delta 123"
     first = subset_woff2(text)
     assert first == subset_woff2(text) and first[:4] == b"wOF2"
-    assert {ord(c) for c in "长江三角洲"} <= set(TTFont(__import__("io").BytesIO(first)).getBestCmap())
+    assert {ord(c) for c in "长江三角洲"} <= set(TTFont(io.BytesIO(first)).getBestCmap())
 
 
 def test_pages_name_the_embedded_font_first(site):

@@ -3,8 +3,8 @@ co-mention pairs), filters, labels that never overlap, and clicks that open the 
 readability (corridors, legends that refit, provisions grouped by role)."""
 from __future__ import annotations
 
-import re
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,9 @@ from bench.browser import open_page
 from graph.outputs.network import region_network
 from graph.rdf.store import Store
 from graph.site import data as site_data
-from graph.site.data import read_graph, read_linkages
+from graph.site.data import read_linkages
 from graph.site.pages import PAGE_FILES, write_site
-from graph.site.views import CO_MENTION, class_styles, region_network_view
+from graph.site.views import CO_MENTION
 
 HQR = "https://w3id.org/hongqiao-kg/id/"
 DOC = HQR + "document/hongqiao-open-hub-measures-2023"

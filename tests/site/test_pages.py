@@ -322,7 +322,9 @@ def test_views_accept_any_store(hostile):
     facts = read_graph(store)
     styles = class_styles(facts)
     assert len(whole_graph_view(facts, styles).nodes) == expected_nodes(store, "graph.html") == 8
-    assert len(infrastructure_view(facts, styles).nodes) == expected_nodes(store, "infrastructure.html") == 3
+    infrastructure = infrastructure_view(facts, styles)
+    assert len(infrastructure.nodes) == expected_nodes(store, "infrastructure.html") == 2
+    assert [e["thing"]["iri"] for e in infrastructure.edges if "thing" in e] == [HQR + "project/evil-rail"]
     entry = next(p for p in measure_view(facts, styles).provisions if p["key"] == "document/evil-doc/measure/1")
     assert len(entry["nodes"]) == expected_nodes(store, "measures.html", HQR + "document/evil-doc/measure/1")
 
@@ -498,13 +500,3 @@ def test_hostile_label_stays_text(browser, hostile, name):
     finally:
         page.close()
 
-
-@pytest.mark.slow
-def test_screenshots_of_every_page_with_and_without_a_system_cjk_font(real, tmp_path):
-    from bench.browser import screenshots
-
-    out, _ = real
-    written = screenshots(out, tmp_path)
-    expected = {f"{Path(n).stem}{suffix}.png" for n in ("index.html", *PAGE_FILES) for suffix in ("", "-no-cjk")}
-    assert {p.name for p in written} == expected
-    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000 for p in written)
