@@ -21,9 +21,11 @@ install-test: $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 	$(JIONLP)
 
-# Debian's chromium for the real-browser tests (Playwright's own browser download cannot work offline).
+# Debian's chromium for the real-browser tests (Playwright's own browser download cannot work offline), and a
+# system CJK font so the tests also see the pages as most readers do (the pages embed their own font as well).
 browser:
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+	@fc-list :lang=zh | grep -q . || (apt-get update -q && apt-get install -y -q fonts-noto-cjk)
 
 # The stores `hqkg publish` is tested against (tests/publish/test_stores.py starts its own instances on loopback,
 # in temporary folders): Debian's Virtuoso and Jena (TDB2 loader and tools; Fuseki is not packaged), and a JRE.

@@ -7,12 +7,24 @@ this launches /usr/bin/chromium. Used by tests/test_pages.py (launch arguments) 
         --link https://w3id.org/hongqiao-kg/id/region/shanghai https://w3id.org/hongqiao-kg/id/region/zhejiang
     python -m bench.browser measure --build build
     python -m bench.browser measure --corpus 400        # a synthetic corpus (bench/corpus.py)
+    python -m bench.browser screenshots --build build --out docs/screenshots   # every page, with and without
+                                                                               # a system CJK font
+
+Glyph checks (used by tests/site/test_fonts.py): `launch(p, system_cjk=False)` starts chromium with a fontconfig
+that holds no CJK font (only DejaVu), which is what a fresh machine without fonts-noto-cjk shows; then
+`platform_fonts` asks Chromium (CDP CSS.getPlatformFontsForNode) which fonts shaped each element, and
+`missing_glyphs` measures every label with the embedded font backed by a zero-width fallback font, so a character
+the subset lacks measures 0 px whatever fonts the machine has (document.fonts.check() and screenshots cannot tell).
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import io
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,11 +38,106 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1600, "height": 1000}
 
 
-def launch(playwright):
-    """Debian's chromium, headless, with nothing in the background that could reach the network."""
+NO_CJK_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def fontconfig_without_cjk(folder: Path) -> Path:
+    """A fonts.conf that offers only DejaVu (no CJK at all), with its own cache."""
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = folder / "fonts.conf"
+    conf.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{NO_CJK_FONTS}</dir><cachedir>{folder / "cache"}</cachedir></fontconfig>
+""", encoding="utf-8")
+    return conf
+
+
+def launch(playwright, system_cjk: bool = True):
+    """Debian's chromium, headless, with nothing in the background that could reach the network; with
+    `system_cjk=False`, as on a machine without any CJK font."""
     if not CHROMIUM.exists():
         raise FileNotFoundError(f"{CHROMIUM}: not installed (apt-get install -y chromium)")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    env = None
+    if not system_cjk:
+        env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig_without_cjk(Path(tempfile.mkdtemp(prefix="hq-fc-")))))
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
+
+
+def system_cjk_fonts(system_cjk: bool = True) -> list[str]:
+    """What `fc-list :lang=zh` lists, under the fontconfig `launch` would give chromium."""
+    env = dict(os.environ)
+    if not system_cjk:
+        env["FONTCONFIG_FILE"] = str(fontconfig_without_cjk(Path(tempfile.mkdtemp(prefix="hq-fc-"))))
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh"], env=env, capture_output=True, text=True, check=False).stdout
+    except FileNotFoundError:
+        return []
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def blank_font() -> bytes:
+    """A ~0.6 KB TrueType font mapping every code point to one empty, zero-advance glyph (cmap format 13)."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "blank"])
+    builder.setupCharacterMap({})
+    table = CmapSubtable.newSubtable(13)
+    table.platformID, table.platEncID, table.language = 3, 10, 0
+    table.cmap = {cp: "blank" for a, z in ((0x21, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x3FFFD))
+                  for cp in range(a, z + 1)}
+    builder.font["cmap"].tables = [table]
+    empty = TTGlyphPen(None).glyph()
+    builder.setupGlyf({".notdef": empty, "blank": empty})
+    builder.setupHorizontalMetrics({".notdef": (0, 0), "blank": (0, 0)})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "HQ Check Blank", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    builder.setupPost()
+    out = io.BytesIO()
+    builder.save(out)
+    return out.getvalue()
+
+
+MISSING_JS = """async ([blank, texts]) => {
+  const face = new FontFace('HQ Check Blank', `url(data:font/ttf;base64,${blank})`);
+  document.fonts.add(await face.load());
+  await document.fonts.load("20px 'HQ Sans SC'", texts.join(''));
+  await document.fonts.ready;
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = "20px 'HQ Sans SC', 'HQ Check Blank'";
+  const missing = new Set();
+  for (const t of texts) for (const ch of t) if (ch.trim() && ctx.measureText(ch).width === 0) missing.add(ch);
+  return Array.from(missing).sort();
+}"""
+
+
+def missing_glyphs(page, texts: list[str]) -> list[str]:
+    """Characters of `texts` the page's embedded font has no glyph for (in the open page)."""
+    return page.evaluate(MISSING_JS, [base64.b64encode(blank_font()).decode("ascii"), texts])
+
+
+def platform_fonts(page, selector: str) -> list[tuple[str, list[tuple[str, bool, int]]]]:
+    """For each element matching `selector` with text of its own: (that text, [(font family, custom web font?,
+    glyphs)]) as Chromium reports the fonts that actually shaped it."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    ids = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+    # CSS.getPlatformFontsForNode reports on the element's own text nodes: compare with those.
+    texts = page.evaluate("""s => Array.from(document.querySelectorAll(s)).map(e => Array.from(e.childNodes)
+        .filter(n => n.nodeType === 3).map(n => n.textContent).join(''))""", selector)
+    found = []
+    for node, text in zip(ids, texts):
+        if not text.strip():
+            continue
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        found.append((text, [(f["familyName"], f["isCustomFont"], f["glyphCount"]) for f in fonts]))
+    cdp.detach()
+    return found
 
 
 def open_page(browser, path: Path, timeout_ms: int = 120_000):
@@ -66,6 +173,29 @@ def screenshot(build: Path, page_name: str, png: Path, link: tuple[str, str] | N
             raise RuntimeError(f"{build / page_name}: " + "; ".join(problems))
         page.screenshot(path=str(png))
         browser.close()
+
+
+def screenshots(build: Path, out: Path) -> list[Path]:
+    """A PNG of every page, with the machine's fonts and without any system CJK font (<page>-no-cjk.png)."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as p:
+        for system_cjk in (True, False):
+            browser = launch(p, system_cjk=system_cjk)
+            for name in ("index.html", *PAGE_FILES):
+                if not (build / name).is_file():
+                    continue
+                page, _, problems = open_page(browser, build / name)
+                if problems:
+                    raise RuntimeError(f"{build / name}: " + "; ".join(problems))
+                png = out / (Path(name).stem + ("" if system_cjk else "-no-cjk") + ".png")
+                page.screenshot(path=str(png))
+                written.append(png)
+                page.close()
+            browser.close()
+    return written
 
 
 def measure(build: Path) -> list[dict]:
@@ -117,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     shot.add_argument("--page", default="regions.html")
     shot.add_argument("--png", type=Path, default=Path("docs/region-network.png"))
     shot.add_argument("--link", nargs=2, metavar="IRI", help="select the link between these two nodes")
+    shots = commands.add_parser("screenshots", help="every page, with and without a system CJK font")
+    shots.add_argument("--build", type=Path, default=Path("build"))
+    shots.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     check = commands.add_parser("measure", help="page sizes and load times, as JSON lines")
     check.add_argument("--build", type=Path, default=Path("build"))
     check.add_argument("--corpus", type=int, default=0, help="build this many synthetic texts first (bench/corpus.py)")
@@ -124,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "screenshot":
         screenshot(args.build, args.page, args.png, tuple(args.link) if args.link else None)
         print(f"wrote {args.png}")
+        return 0
+    if args.command == "screenshots":
+        for png in screenshots(args.build, args.out):
+            print(f"wrote {png}")
         return 0
     build = args.build
     if args.corpus:

@@ -17,6 +17,9 @@ from graph.rdf.namespaces import DCTERMS, ELI, HQ, SKOS
 from graph.rdf.store import Store
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+# Typed region linkages (hq:RegionLinkage with its kind, participants and evidence); when the file is not there the
+# map falls back to the co-mention pairs of the region network.
+LINKAGES_QUERY = QUERIES_DIR / "linkages.rq"
 
 # Families, in the order the legend lists them.
 FAMILIES = (HQ.Provision, HQ.PolicyDocument, HQ.Region, HQ.InfrastructureProject, HQ.Institution,
@@ -168,6 +171,54 @@ class GraphFacts:
                 regions |= about(target)
             reach[iri] = frozenset(r for r in regions if r in self.things and self.things[r].family == region)
         return reach
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """One typed linkage between two regions, with the statement and the words behind it (any may be '')."""
+
+    iri: str
+    kind: str
+    kind_zh: str
+    kind_en: str
+    a: str
+    b: str
+    provision: str
+    statement: str
+    quote: str
+    start: int | None
+    end: int | None
+
+
+def read_linkages(store: Store, query: Path | None = None) -> list[Linkage] | None:
+    """Rows of the linkages query (?linkage ?kind ?kindLabel ?a ?b ?provision ?statement ?quote ?start ?end),
+    sorted; None when the query file does not exist. A kind's zh and en labels come from ?kindLabel's language
+    tags (one label serves both when only one is given)."""
+    path = query or LINKAGES_QUERY
+    if not path.is_file():
+        return None
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    rows = []
+    for row in store.query(path.read_text(encoding="utf-8")):
+        kind = _value(row["kind"]) or ""
+        label = row["kindLabel"]
+        if label is not None:
+            lang = "zh" if (getattr(label, "language", None) or "").lower().startswith("zh") else "en"
+            if label.value < labels[kind].get(lang, "\U0010ffff"):
+                labels[kind][lang] = label.value
+        a, b = sorted((_value(row["a"]) or "", _value(row["b"]) or ""))
+        rows.append((_value(row["linkage"]) or "", kind, a, b, _value(row["provision"]) or "",
+                     _value(row["statement"]) or "", _value(row["quote"]) or "", _int(row["start"]),
+                     _int(row["end"])))
+    found = set()
+    for iri, kind, a, b, provision, statement, quote, start, end in rows:
+        if not a or not b or a == b:
+            continue
+        names = labels.get(kind, {})
+        zh = names.get("zh") or names.get("en") or local_name(kind)
+        en = names.get("en") or names.get("zh") or local_name(kind)
+        found.add(Linkage(iri, kind, zh, en, a, b, provision, statement, quote, start, end))
+    return sorted(found, key=lambda l: (l.kind, l.a, l.b, l.iri, l.provision, l.start or 0, l.quote, l.statement))
 
 
 def document_of(provision: str) -> str:

@@ -24,15 +24,52 @@ GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 Point = tuple[float, float]
 
 
-def project(points: Mapping[str, Point]) -> dict[str, Point]:
-    """(lon, lat) -> canvas (x, y): equirectangular around the points' mean latitude, y growing southwards."""
+def origin(points: Mapping[str, Point]) -> Point:
+    """The projection's centre: the points' mean (lon, lat)."""
     if not points:
-        return {}
-    lat0 = sum(lat for _, lat in points.values()) / len(points)
-    lon0 = sum(lon for lon, _ in points.values()) / len(points)
+        return (0.0, 0.0)
+    return (sum(lon for lon, _ in points.values()) / len(points), sum(lat for _, lat in points.values()) / len(points))
+
+
+def projector(centre: Point):
+    """(lon, lat) -> canvas (x, y): equirectangular around `centre`, y growing southwards."""
+    lon0, lat0 = centre
     shrink = math.cos(math.radians(lat0))
-    return {iri: ((lon - lon0) * shrink * PIXELS_PER_DEGREE, (lat0 - lat) * PIXELS_PER_DEGREE)
-            for iri, (lon, lat) in points.items()}
+
+    def to_canvas(lon: float, lat: float) -> Point:
+        return (lon - lon0) * shrink * PIXELS_PER_DEGREE, (lat0 - lat) * PIXELS_PER_DEGREE
+    return to_canvas
+
+
+def project(points: Mapping[str, Point], centre: Point | None = None) -> dict[str, Point]:
+    """(lon, lat) -> canvas (x, y) around `centre` (default: the points' mean)."""
+    to_canvas = projector(centre if centre is not None else origin(points))
+    return {iri: to_canvas(lon, lat) for iri, (lon, lat) in points.items()}
+
+
+def project_shapes(features: Iterable[dict], centre: Point, decimals: int = 1) -> list[dict]:
+    """GeoJSON (Multi)Polygon features -> {code, name, level, province, rings: [[x0, y0, x1, y1, …], …]} in canvas
+    units of `projector(centre)`, each ring a flat list (small to carry, quick to draw)."""
+    to_canvas = projector(centre)
+    shapes = []
+    for feature in features:
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates", [])
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        rings = []
+        for polygon in polygons:
+            for ring in polygon:
+                flat = []
+                for lon, lat in ring[:-1]:
+                    x, y = to_canvas(lon, lat)
+                    flat += [round(x, decimals), round(y, decimals)]
+                rings.append(flat)
+        props = feature.get("properties", {})
+        shapes.append({"code": str(props.get("code", "")), "name": str(props.get("name", "")),
+                       "level": str(props.get("level", "")), "province": str(props.get("province", "")),
+                       "rings": rings})
+    return shapes
 
 
 def centroid(points: Iterable[Point]) -> Point | None:
@@ -43,13 +80,13 @@ def centroid(points: Iterable[Point]) -> Point | None:
 
 
 def region_positions(regions: Iterable[str], points: Mapping[str, Point], parents: Mapping[str, Iterable[str]],
-                     members: Mapping[str, Iterable[str]]) -> dict[str, Point]:
+                     members: Mapping[str, Iterable[str]], centre: Point | None = None) -> dict[str, Point]:
     """Canvas positions of `regions`: their own point, else members' centroid, else sub-regions', else parent's.
 
     `points` are (lon, lat); `parents` and `members` map a region IRI to region IRIs. A region none of these
     rules places is left out (the caller anchors it next to its neighbours).
     """
-    projected = project(points)
+    projected = project(points, centre)
     children: dict[str, list[str]] = defaultdict(list)
     for child, ps in parents.items():
         for parent in ps:

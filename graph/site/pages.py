@@ -1,8 +1,9 @@
 """The interactive pages: index.html and one page per view, written into a build's output folder.
 
-`write_site(store, out)` reads the graph from a Store (SPARQL only, graph/page_data.py), builds the views
-(graph/page_views.py) and writes them (graph/page_render.py) with vis-network copied into out/lib/, so the pages
-open from disk with no network. `write_site` is what the build calls; `pages_from_file` serves `hqkg pages`.
+`write_site(store, out)` reads the graph from a Store (SPARQL only, graph/site/data.py), builds the views
+(graph/site/views.py), turns each into a pyvis Network (graph/site/networks.py) and writes them
+(graph/site/render.py) with vis-network and a font subset in out/lib/, so the pages open from disk with no network
+and show Chinese without any system font. `write_site` is what the build calls; `pages_from_file` serves `hqkg pages`.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from graph.outputs.network import region_network
 from graph.rdf.namespaces import ELI, HQ
-from graph.site.data import GraphFacts, document_of, read_graph
+from graph.site.data import GraphFacts, document_of, read_graph, read_linkages
 from graph.site.render import PageLink, copy_assets, render_index, render_view, write_text
 from graph.site.views import (
     View, class_styles, infrastructure_view, measure_view, region_network_view, whole_graph_view,
@@ -29,7 +30,8 @@ class SiteSummary:
 def build_views(store: Store, facts: GraphFacts | None = None) -> list[View]:
     facts = facts or read_graph(store)
     styles = class_styles(facts)
-    return [whole_graph_view(facts, styles), region_network_view(facts, styles, region_network(store)),
+    return [whole_graph_view(facts, styles),
+            region_network_view(facts, styles, region_network(store), read_linkages(store)),
             infrastructure_view(facts, styles), measure_view(facts, styles)]
 
 
@@ -63,7 +65,7 @@ def write_site(store: Store, out: Path) -> SiteSummary:
               and not any(part.startswith(".") for part in f.split("/"))]
     pages["index.html"] = render_index(documents(facts), links, others)
     out.mkdir(parents=True, exist_ok=True)
-    copy_assets(out)
+    copy_assets(out, pages)
     for name, text in pages.items():
         write_text(out / name, text)
     return SiteSummary({link.file: (link.nodes, link.edges) for link in links})

@@ -1,31 +1,47 @@
 """Write views as self-contained HTML pages that load nothing from the network.
 
-Each page is graph/page_templates/page.html with its headings escaped by html.escape and its data as JSON in a
-<script type="application/json"> block, where '<', '>' and '&' are written as \\u003c, \\u003e and \\u0026 so no
-label can close the block. The script (lib/hq-pages.js) puts every text on screen with textContent. vis-network
-is copied from the pyvis package into lib/, beside its licence.
+Each view is a pyvis Network (graph/site/networks.py) rendered with pyvis's own template mechanism
+(`set_template_dir`) through our template graph/site/templates/page.html, a Jinja2 template with autoescape on:
+headings and navigation are escaped by Jinja2, and the data travels as JSON in a <script type="application/json">
+block, where '<', '>' and '&' are written as \\u003c, \\u003e and \\u0026 so no label can close the block. The
+script (lib/hq-pages.js) puts every text on screen with textContent. vis-network is copied from the pyvis package
+into lib/, beside its licence; the font subset (graph/site/fonts.py) and its licence go there too.
 """
 from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any
 
 import pyvis
+from markupsafe import Markup
 
 from graph.outputs.files import write_atomic
+from graph.site.networks import network_data, network_of
 from graph.site.views import View
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-VIS_NETWORK = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+PYVIS_LIB = Path(pyvis.__file__).resolve().parent / "templates" / "lib"
+
+
+def _version(path: Path) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", path.parent.name))
+
+
+# pyvis ships vis-network builds under templates/lib/vis-<version>/ (9.0.4 and 9.1.2 in pyvis 0.3.2): take the
+# newest rather than pin a path that a pyvis release may change.
+VIS_NETWORK = max(PYVIS_LIB.glob("vis-*/vis-network.min.js"), key=_version, default=PYVIS_LIB / "vis-network.min.js")
+VIS_VERSION = ".".join(map(str, _version(VIS_NETWORK)))
 # Files copied into <out>/lib/: (source, name in lib/).
 ASSETS = ((VIS_NETWORK, "vis-network.min.js"),
           (TEMPLATES / "LICENSE-vis-network.txt", "LICENSE-vis-network.txt"),
           (TEMPLATES / "hq-pages.js", "hq-pages.js"),
           (TEMPLATES / "hq-pages.css", "hq-pages.css"))
+FONT_FILE, FONT_LICENCE = "hq-font.woff2", "LICENSE-NotoSansSC.txt"
 
 
 @dataclass(frozen=True)
@@ -50,23 +66,19 @@ def _template(name: str) -> Template:
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
-def _nav(links: list[PageLink], current: str) -> str:
-    items = ['<a href="index.html">首页 <span lang="en">Home</span></a>']
-    for link in links:
-        attrs = ' aria-current="page"' if link.file == current else ""
-        items.append(f'<a href="{html.escape(link.file)}"{attrs}>{html.escape(link.title[0])} '
-                     f'<span lang="en">{html.escape(link.title[1])}</span></a>')
-    return "\n    ".join(items)
-
-
 def render_view(view: View, links: list[PageLink]) -> str:
-    file = f"{view.name}.html"
-    return _template("page.html").substitute(
-        name=html.escape(view.name), title=html.escape(f"{view.title[0]} · {view.title[1]} — hongqiao-kg"),
-        heading_zh=html.escape(view.title[0]), heading_en=html.escape(view.title[1]),
-        intro_zh=html.escape(view.intro[0]), intro_en=html.escape(view.intro[1]),
-        nav=_nav(links, file), data=script_json(view.payload()),
-        provision_hidden="" if view.provisions else " hidden")
+    """The page of `view`: its pyvis Network rendered through our template."""
+    net = network_of(view)
+    net.set_template_dir(str(TEMPLATES), "page.html")
+    net.templateEnv.autoescape = True
+    nodes, edges, options = network_data(net)
+    data = view.payload() | {"nodes": nodes, "edges": edges, "options": options}
+    net.templateEnv.globals.update(
+        page={"name": view.name, "title": f"{view.title[0]} · {view.title[1]} — hongqiao-kg",
+              "heading": view.title, "intro": view.intro, "file": f"{view.name}.html",
+              "provisions": bool(view.provisions), "map": view.map},
+        links=links, vis_version=VIS_VERSION, data=Markup(script_json(data)))
+    return net.generate_html(f"{view.name}.html")
 
 
 def render_index(documents: list[tuple[str, str]], links: list[PageLink], files: list[str]) -> str:
@@ -84,14 +96,28 @@ def render_index(documents: list[tuple[str, str]], links: list[PageLink], files:
     return _template("index.html").substitute(documents=docs, pages=cards, files=listing)
 
 
-def copy_assets(out: Path) -> None:
+def site_text(pages: dict[str, str]) -> str:
+    """Every character the site can show, once each, sorted: its pages (HTML and data) and the script's own
+    strings. (set() per page: a corpus's pages are tens of MB, and a character loop over them took ~30 s.)"""
+    chars = set((TEMPLATES / "hq-pages.js").read_text(encoding="utf-8"))
+    for text in pages.values():
+        chars |= set(text)
+    return "".join(sorted(chars))
+
+
+def copy_assets(out: Path, pages: dict[str, str]) -> None:
+    from graph.site.fonts import font_licence, subset_woff2
+
     for source, _ in ASSETS:
         if not source.is_file():
             raise FileNotFoundError(f"{source}: needed by the pages (is pyvis installed?)")
+    font = subset_woff2(site_text(pages))
     lib = out / "lib"
     lib.mkdir(parents=True, exist_ok=True)
     for source, name in ASSETS:
         write_atomic(lib / name, source.read_bytes())
+    write_atomic(lib / FONT_FILE, font)
+    write_atomic(lib / FONT_LICENCE, font_licence())
 
 
 def write_text(path: Path, text: str) -> None:

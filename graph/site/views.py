@@ -6,23 +6,38 @@ the renderer). Knows the views; nothing of SPARQL or HTML.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from graph.rdf.namespaces import ELI, HQ, HQR, SKOS
-from graph.site.data import FAMILY_RANK, MENTION_PROPERTIES, GraphFacts, Link, Quote, document_of
-from graph.site.layout import anchored, region_positions, relaxed, spread_overlaps
+from graph.site.data import FAMILY_RANK, MENTION_PROPERTIES, GraphFacts, Link, Linkage, Quote, document_of
+from graph.site.layout import anchored, origin, project_shapes, region_positions, relaxed, spread_overlaps
 
+BOUNDARIES = Path(__file__).resolve().parent / "geodata" / "delta.geojson"
+
+# Above this many provisions the whole graph is drawn by document (see whole_graph_view).
+AGGREGATE_PROVISIONS = 1500
 # At most this many nodes get vis-network's physics (from precomputed positions); above it physics is off.
 PHYSICS_MAX_NODES = 150
 # A node or edge lists at most this many quotes; the rest are counted.
 MAX_QUOTES = 40
-# A link of the region network shows at most this many quotes of each measure the two regions share.
+# A link of the map quotes at most this many words in all (a corpus's links share thousands of measures; 40 each
+# made the map 3.5 MB at 120 texts), and at most QUOTES_PER_MEASURE of each measure the two regions share.
+MAP_QUOTES = 24
 QUOTES_PER_MEASURE = 3
 MAP_FONT = 30
+# Colours of linkage kinds on the map (in the order kinds are first met), and of the co-mention fallback.
+KIND_PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                "#bcbd22", "#7f7f7f")
+CO_MENTION = ("共同提及", "named together")
+# Characters of context on each side of a linkage's quote, taken from the provision text.
+CONTEXT = 16
 
 # A qualitative palette (Tableau 20 without its greys, dark tones first) and, per family, (vis shape, legend
 # glyph, first colour).
@@ -30,7 +45,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
 FAMILY_STYLE = {
     str(HQ.Provision): ("star", "★", 3),
-    str(HQ.PolicyDocument): ("hexagon", "⬢", 6),
+    str(HQ.PolicyDocument): ("hexagon", "❖", 6),
     str(HQ.Region): ("dot", "●", 0),
     str(HQ.InfrastructureProject): ("diamond", "◆", 1),
     str(HQ.Institution): ("square", "■", 2),
@@ -63,13 +78,20 @@ class View:
     provisions: list[dict[str, Any]] = field(default_factory=list)  # the measure view's selector
     props: list[dict[str, Any]] = field(default_factory=list)  # link kinds: edges refer to them by index
     sources: list[list[str]] = field(default_factory=list)  # quoted provisions: quotes refer to them by index
+    documents: list[list[str]] = field(default_factory=list)  # [zh, en] of each document sources refer to
+    shapes: list[dict[str, Any]] = field(default_factory=list)  # map boundaries in canvas units
+    provinces: list[int] = field(default_factory=list)  # node ids of the provinces the map filters by
+    typed: bool = False  # the map's links are typed linkages (else co-mention pairs)
 
     def payload(self) -> dict[str, Any]:
-        """The page's JSON. Edge ids are their list index; a quote is [source index, prefix, exact, suffix]."""
+        """The page's JSON, minus nodes and edges (they travel in the pyvis Network, graph/site/networks.py).
+        Edge ids are their list index; a quote is [source index, prefix, exact, suffix]; a source is [zh, en,
+        document label or '', document index]."""
         return {"name": self.name, "title": list(self.title), "classes": self.classes, "regions": self.regions,
-                "props": self.props, "sources": self.sources, "nodes": self.nodes, "edges": self.edges,
+                "props": self.props, "sources": self.sources, "documents": self.documents,
                 "physics": self.physics, "font": self.font, "map": self.map,
-                "provisions": self.provisions}
+                "provisions": self.provisions, "shapes": self.shapes, "provinces": self.provinces,
+                "typed": self.typed}
 
 
 # ---- styles -------------------------------------------------------------------------------------------------
@@ -114,6 +136,7 @@ class _Builder:
         self.source_ids: dict[str, int] = {}
         # Quotes say which document they are from only when the graph holds the text of several.
         self.several_documents = len({document_of(p) for p in facts.provisions}) > 1
+        self.with_text = True  # the measure page shows the text beside the drawing, not in the details too
 
     def node(self, iri: str, cls: str | None = None, size: float = 14.0, extra_facts=()) -> int:
         if iri in self.ids:
@@ -171,6 +194,14 @@ class _Builder:
         for record in self.nodes:
             record["cls"] = remap[record["cls"]]
             counts[record["cls"]] += 1
+        things: dict[str, int] = {}
+        for record in self.edges:  # a corridor stands for a thing: it counts (once) in its class
+            thing = record.get("thing")
+            if thing is not None and thing["iri"] not in things:
+                thing["cls"] = things[thing["iri"]] = remap[thing["cls"]]
+                counts[thing["cls"]] += 1
+            elif thing is not None:
+                thing["cls"] = things[thing["iri"]]
         class_list = []
         for i, cls in enumerate(classes):
             style = self.styles.get(cls) or _unknown_style(self.facts, cls)
@@ -185,13 +216,28 @@ class _Builder:
         if physics is None:
             physics = len(self.nodes) <= PHYSICS_MAX_NODES
         props = [{"zh": zh, "en": en, "arrow": arrow, "tier": tier} for (zh, en, arrow, tier) in self.prop_ids]
-        sources = []
+        sources, documents = [], {}
         for iri in self.source_ids:
             zh, en = self.facts.label(iri)
             document = document_of(iri)
-            sources.append([zh, en, self.facts.label(document)[0] if self.several_documents else ""])
+            index = documents.setdefault(document, len(documents))
+            sources.append([zh, en, self.facts.label(document)[0] if self.several_documents else "", index])
+        self._rank()
         return View(name, title, intro, class_list, region_list, self.nodes, self.edges, physics,
-                    props=props, sources=sources)
+                    props=props, sources=sources, documents=[list(self.facts.label(d)) for d in documents])
+
+    def _rank(self) -> None:
+        """Each node's label priority (`rank`, higher first): upper levels of a hierarchy first (a province before
+        its cities), then the more linked."""
+        degree: dict[int, float] = defaultdict(float)
+        for e in self.edges:
+            weight = e.get("count", 1)
+            degree[e["from"]] += weight
+            degree[e["to"]] += weight
+        for record in self.nodes:
+            thing = self.facts.things.get(record["iri"])
+            depth = self.facts.class_depth(thing.cls) if thing is not None else 4
+            record["rank"] = int((8 - min(depth, 8)) * 100000 + min(degree[record["id"]], 99999))
 
     def _class(self, cls: str) -> int:
         return self.class_ids.setdefault(cls, len(self.class_ids))
@@ -208,7 +254,7 @@ class _Builder:
     def _facts(self, iri: str) -> list[list[str]]:
         found = []
         provision = self.facts.provisions.get(iri)
-        if provision is not None and provision.text:
+        if provision is not None and provision.text and self.with_text:
             found.append([*TEXT_FACT, provision.text])
         for prop, value, _ in self.facts.facts.get(iri, ()):
             zh, en = self.facts.label(prop)
@@ -268,7 +314,13 @@ def _geo_positions(facts: GraphFacts, regions) -> dict[str, tuple[float, float]]
 # ---- the views ----------------------------------------------------------------------------------------------
 
 def whole_graph_view(facts: GraphFacts, styles) -> View:
-    """Every drawable thing and every link between them; regions start from the map, then a spring layout."""
+    """Every drawable thing and every link between them; regions start from the map, then a spring layout.
+
+    A corpus (more than AGGREGATE_PROVISIONS provisions) is drawn one document at a time instead of one provision
+    at a time: each document stands for its provisions, and a link from a document to a thing counts (and quotes)
+    the provisions that name it. The measure page still shows every provision."""
+    if len(facts.provisions) > AGGREGATE_PROVISIONS:
+        return _aggregated_graph_view(facts, styles)
     b = _Builder(facts, styles)
     degree: dict[str, int] = defaultdict(int)
     for link in facts.links:
@@ -289,8 +341,55 @@ def whole_graph_view(facts: GraphFacts, styles) -> View:
                    "show the class."))
 
 
+def _aggregated_graph_view(facts: GraphFacts, styles) -> View:
+    b = _Builder(facts, styles)
+    provision_family = str(HQ.Provision)
+    kept = [t.iri for t in facts.things.values() if t.family != provision_family]
+    keep = set(kept)
+    counts: dict[str, int] = defaultdict(int)
+    for p in facts.provisions:
+        counts[document_of(p)] += 1
+    grouped: dict[tuple[str, str, str], list[Link]] = defaultdict(list)
+    direct: list[Link] = []
+    for link in facts.links:
+        if link.source in keep and link.target in keep:
+            direct.append(link)
+        elif link.source in facts.provisions and link.target in keep:
+            document = document_of(link.source)
+            if document in keep and document != link.target:
+                grouped[(document, link.prop, link.target)].append(link)
+    degree: dict[str, int] = defaultdict(int)
+    for link in direct:
+        degree[link.source] += 1
+        degree[link.target] += 1
+    for (document, _, target), links in grouped.items():
+        degree[document] += len(links)
+        degree[target] += len(links)
+    for iri in kept:
+        extra = [["条款数", "provisions", str(counts[iri])]] if iri in counts else []
+        b.node(iri, size=_degree_size(degree[iri]), extra_facts=extra)
+    for link in direct:
+        b.edge(link.source, link.prop, link.target, link.quotes)
+    for (document, prop, target), links in sorted(grouped.items()):
+        quotes = [q for link in links for q in link.quotes[:1]]  # the first provisions' words; the rest counted
+        edge = b.edge(document, prop, target, quotes[:QUOTES_PER_MEASURE], width=1.0 + math.sqrt(len(links)) / 2,
+                      extra_facts=[["条款数", "provisions", str(len(links))]],
+                      more=max(0, len(quotes) - QUOTES_PER_MEASURE))
+        b.edges[edge]["count"] = len(links)
+    pairs = [(b.nodes[e["from"]]["iri"], b.nodes[e["to"]]["iri"]) for e in b.edges]
+    regions = [t.iri for t in facts.of_family(HQ.Region)]
+    start = anchored(kept, pairs, _geo_positions(facts, regions))
+    b.place(spread_overlaps(relaxed(kept, pairs, start)))
+    return b.view("graph", ("整体知识图谱", "The whole graph"),
+                  (f"语料共 {len(facts.provisions)} 条条款：每份文件代表其条款，连线表示其中提及该实体的条款数。",
+                   f"The corpus has {len(facts.provisions)} provisions: each document stands for its provisions, and "
+                   "a link counts those that name the thing."))
+
+
 def infrastructure_view(facts: GraphFacts, styles) -> View:
-    """Infrastructure projects and the regions they connect or sit in, on the map."""
+    """Infrastructure as corridors between places: a project that connects several regions (a railway) is a line
+    through them, west to east, coloured by its class; a project with one place (a port, an airport, a data-centre
+    cluster) is a node beside it. A click on either shows the project."""
     b = _Builder(facts, styles)
     projects = [t.iri for t in facts.of_family(HQ.InfrastructureProject)]
     project_set = set(projects)
@@ -298,28 +397,71 @@ def infrastructure_view(facts: GraphFacts, styles) -> View:
     regions = sorted({link.target for link in places})
     region_set = set(regions)
     named = facts.quotes_naming()
-    for iri in projects:
-        b.node(iri, size=8.0 + _degree_size(4 * len({q.provision for q in named.get(iri, ())})))
+    of_project: dict[str, list[Link]] = defaultdict(list)
+    for link in places:
+        of_project[link.source].append(link)
     for iri in regions:
         b.node(iri, size=22.0)
+    fixed = _geo_positions(facts, regions)
+    corridors = [p for p in projects if len({l.target for l in of_project[p]} & set(fixed)) >= 2]
+    stations = [p for p in projects if p not in set(corridors)]
+    for iri in stations:
+        b.node(iri, size=8.0 + _degree_size(4 * len({q.provision for q in named.get(iri, ())})))
     for link in places:
-        b.edge(link.source, link.prop, link.target, link.quotes)
+        if link.source in b.ids:
+            b.edge(link.source, link.prop, link.target, link.quotes)
     for link in facts.links:
         if link.prop == str(HQ.parentRegion) and link.source in region_set and link.target in region_set:
             b.edge(link.source, link.prop, link.target)
-    fixed = _geo_positions(facts, regions)
-    positions = anchored(projects + regions, [(l.source, l.target) for l in places], fixed, gap=70.0)
+    for iri in corridors:
+        thing = facts.things[iri]
+        style = styles.get(thing.cls) or _unknown_style(facts, thing.cls)
+        stops = _corridor([l.target for l in of_project[iri] if l.target in fixed], fixed)
+        quotes, more = b._quotes(named.get(iri, ()))
+        cls = b._class(thing.cls)
+        for a, z in zip(stops, stops[1:]):
+            edge = b.edge(a, iri, z, (), width=5.0, arrow=False, label=(thing.zh, thing.en))
+            record = b.edges[edge]
+            record.update({"thing": {"iri": iri, "zh": thing.zh, "en": thing.en, "cls": cls,
+                                     "facts": b._facts(iri), "quotes": quotes, "more": more},
+                           "color": style["color"], "stops": [b.ids[s] for s in stops]})
+    positions = anchored(stations + regions, [(l.source, l.target) for l in places if l.source in b.ids],
+                         fixed, gap=70.0)
     b.place(spread_overlaps(positions))
-    view = b.view("infrastructure", ("基础设施", "Infrastructure"),
-                  ("铁路、港口、机场、数据中心集群等项目及其连接或所在的区域，按经纬度排布。",
-                   "Railways, ports, airports, data-centre clusters and other projects with the regions they "
-                   "connect or sit in, placed by longitude and latitude."), physics=False)
+    view = b.view("infrastructure", ("基础设施走廊", "Infrastructure corridors"),
+                  ("铁路等连接多地的项目画作穿过其所连区域的走廊（由西向东），港口、机场、数据中心集群等画在所在区域旁。",
+                   "Railways and other projects that connect several places are drawn as corridors through them "
+                   "(west to east); ports, airports, data-centre clusters and other one-place projects sit beside "
+                   "their region."), physics=False)
+    # Corridor classes join the legend (b.view renumbered node classes; corridors keep the same order).
     view.font, view.map = MAP_FONT, True
     return view
 
 
-def region_network_view(facts: GraphFacts, styles, network) -> View:
-    """The region linkage network of graph/network.py, laid out by longitude and latitude."""
+def _corridor(stops: list[str], at: dict[str, tuple[float, float]]) -> list[str]:
+    """A path through the places: from the westernmost, each time to the nearest place not yet visited."""
+    left = sorted(set(stops), key=lambda s: (at[s][0], at[s][1], s))
+    if not left:
+        return []
+    path = [left.pop(0)]
+    while left:
+        x, y = at[path[-1]]
+        nearest = min(left, key=lambda s: ((at[s][0] - x) ** 2 + (at[s][1] - y) ** 2, s))
+        left.remove(nearest)
+        path.append(nearest)
+    return path
+
+
+@lru_cache(maxsize=1)
+def boundaries() -> tuple[dict, ...]:
+    """The Delta's provinces and prefecture-level cities (graph/site/geodata/delta.geojson, see its README)."""
+    return tuple(json.loads(BOUNDARIES.read_text(encoding="utf-8"))["features"])
+
+
+def region_network_view(facts: GraphFacts, styles, network, linkages: list[Linkage] | None = None) -> View:
+    """The map of the Delta: boundaries, regions at their places, and the linkages between them as lines coloured
+    by kind and as wide as their count. Typed linkages when the graph has them (`linkages`), else the co-mention
+    pairs of the region network of graph/outputs/network.py."""
     b = _Builder(facts, styles)
     measures_by_number = _measures_by_number(facts)
     order = sorted(network.nodes, key=str)
@@ -332,6 +474,80 @@ def region_network_view(facts: GraphFacts, styles, network) -> View:
             extra.append(["层级", "level", str(attrs["level"])])
         b.node(iri, cls=_class_iri(attrs.get("class"), facts, iri), size=14.0 + 7.0 * math.sqrt(count),
                extra_facts=extra)
+    if linkages:
+        for iri in sorted({r for l in linkages for r in (l.a, l.b)}):
+            b.node(iri, size=16.0)
+        _typed_edges(b, facts, linkages)
+    else:
+        _co_mention_edges(b, facts, network, measures_by_number)
+    points = dict(facts.points)
+    for key in order:  # a point the network gives, where the graph had none
+        attrs = network.nodes[key]
+        lon, lat = _number(attrs.get("lon")), _number(attrs.get("lat"))
+        if lon is not None and lat is not None:
+            points.setdefault(str(attrs.get("iri") or key), (lon, lat))
+    iris = [record["iri"] for record in b.nodes]
+    parents, members = _region_graph(facts)
+    drawn = {iri: points[iri] for iri in iris if iri in points}
+    centre = origin(drawn)
+    fixed = region_positions(iris, points, parents, members, centre)
+    pairs = [(b.nodes[e["from"]]["iri"], b.nodes[e["to"]]["iri"]) for e in b.edges]
+    b.place(spread_overlaps(anchored(iris, pairs, fixed)))
+    view = b.view("regions", ("长三角区域关联地图", "Region linkage map"),
+                  ("省市边界之上，区域位于其所在位置；连线按关联类型着色，粗细表示数量。点击连线查看原文依据，点击区域查看政策所述。",
+                   "Regions at their places over the provinces and cities of the Delta; links coloured by kind and "
+                   "as wide as their count. Click a link for the words behind it, a region for what the policy "
+                   "says about it."), physics=False)
+    for i, kind in enumerate(view.props):
+        kind["color"] = KIND_PALETTE[i % len(KIND_PALETTE)]
+    view.font, view.map, view.typed = MAP_FONT, True, bool(linkages)
+    view.shapes = project_shapes(boundaries(), centre) if drawn else []
+    province = str(HQ.ProvinceLevelRegion)
+    province_ids = [r["id"] for r in b.nodes if facts.things.get(r["iri"]) is not None
+                    and _is_a(facts, facts.things[r["iri"]].cls, province)]
+    view.provinces = sorted(province_ids, key=lambda i: b.nodes[i]["zh"])
+    ids = set(province_ids)
+    for record in b.nodes:
+        record["prov"] = sorted(ids & ({b.ids[r] for r in b.reach.get(record["iri"], ()) if r in b.ids}
+                                       | {record["id"]}))
+    return view
+
+
+def _typed_edges(b: _Builder, facts: GraphFacts, linkages: list[Linkage]) -> None:
+    grouped: dict[tuple[str, str, str], list[Linkage]] = defaultdict(list)
+    for l in linkages:
+        grouped[(l.kind, l.a, l.b)].append(l)
+    for (kind, a, c), items in sorted(grouped.items()):
+        quotes = sorted({_context_quote(facts, l) for l in items if l.quote},
+                        key=lambda q: (q.provision, q.start, q.exact))
+        count = len({l.iri for l in items})
+        statements = sorted({l.statement for l in items if l.statement})
+        extra = [["数量", "count", str(count)]] + [["陈述", "statement", t] for t in statements[:MAX_QUOTES]]
+        first = items[0]
+        edge = b.edge(a, kind, c, quotes, width=1.0 + 2.0 * math.sqrt(count), extra_facts=extra, arrow=False,
+                      label=(first.kind_zh, first.kind_en))
+        record = b.edges[edge]
+        record["count"] = count
+        record["pv"] = sorted({b.source_ids.setdefault(l.provision, len(b.source_ids))
+                               for l in items if l.provision})
+
+
+def _context_quote(facts: GraphFacts, linkage: Linkage) -> Quote:
+    """The linkage's quote with a little of its provision's text on each side (found nearest its offset)."""
+    provision = facts.provisions.get(linkage.provision)
+    prefix = suffix = ""
+    if provision is not None and provision.text:
+        bare = Quote(linkage.provision, linkage.quote, "", "", linkage.start or 0, linkage.end or 0)
+        hint = (linkage.start - provision.start) if linkage.start is not None and provision.start is not None \
+            else None
+        at = _locate(provision.text, bare, hint)
+        if at is not None:
+            prefix = provision.text[max(0, at - CONTEXT):at]
+            suffix = provision.text[at + len(linkage.quote):at + len(linkage.quote) + CONTEXT]
+    return Quote(linkage.provision, linkage.quote, prefix, suffix, linkage.start or 0, linkage.end or 0)
+
+
+def _co_mention_edges(b: _Builder, facts: GraphFacts, network, measures_by_number) -> None:
     # (measure, region) -> the quotes of that measure naming something that reaches the region
     reaching: dict[tuple[str, str], list[Quote]] = defaultdict(list)
     for link in facts.links:
@@ -348,7 +564,7 @@ def region_network_view(facts: GraphFacts, styles, network) -> View:
         extra = [["权重", "weight", str(attrs.get("weight", ""))],
                  ["共同条款", "shared measures", "、".join(number_label.get(n, n) for n in numbers) or "—"],
                  ["共同项目", "shared projects", "、".join(facts.label(p)[0] for p in projects) or "—"]]
-        evidence, left_out, unquoted = [], 0, 0
+        shared, found_by_measure = [], []
         for number in numbers:
             # A number names that measure in every document of the graph: keep those reaching both regions.
             candidates = measures_by_number.get(number, [number] if number in facts.things else [])
@@ -356,40 +572,46 @@ def region_network_view(facts: GraphFacts, styles, network) -> View:
                 found_u, found_v = reaching.get((m, iu), ()), reaching.get((m, iv), ())
                 if not (found_u and found_v) and len(candidates) > 1:
                     continue
-                if len(evidence) >= MAX_QUOTES:  # counted, not quoted: a corpus can share thousands
-                    unquoted += 1
-                    continue
-                found = sorted(set(found_u) | set(found_v), key=lambda q: (q.start, q.end, q.exact))
-                evidence += found[:QUOTES_PER_MEASURE]  # every shared measure gets its say
-                left_out += max(0, len(found) - QUOTES_PER_MEASURE)
+                shared.append(m)
+                # The words that reach both regions first (沪乍杭铁路 for 上海—浙江), then the rest.
+                both = set(found_u) & set(found_v)
+                found_by_measure.append(sorted(set(found_u) | set(found_v),
+                                               key=lambda q, both=both: (q not in both, q.start, q.end, q.exact)))
+        # Every shared measure gets its say (one quote each, in order), then more of each while room is left.
+        taken = [0] * len(found_by_measure)
+        for depth in range(QUOTES_PER_MEASURE):
+            for i, found in enumerate(found_by_measure):
+                if sum(taken) < MAP_QUOTES and len(found) > depth:
+                    taken[i] = depth + 1
+        evidence = [q for found, k in zip(found_by_measure, taken) for q in found[:k]]
+        left_out = sum(len(found) - k for found, k in zip(found_by_measure, taken) if k)
+        unquoted = sum(1 for k in taken if k == 0)
         if unquoted:
             extra.append(["未引用的共同条款", "shared measures not quoted here", str(unquoted)])
         weight = float(attrs.get("weight") or 1)
-        b.edge(iu, "", iv, evidence, width=1.0 + 2.0 * math.sqrt(weight), extra_facts=extra, arrow=False,
-               label=("区域关联", "regions linked"), more=left_out)
-    points = dict(facts.points)
-    for key in order:  # a point the network gives, where the graph had none
-        attrs = network.nodes[key]
-        lon, lat = _number(attrs.get("lon")), _number(attrs.get("lat"))
-        if lon is not None and lat is not None:
-            points.setdefault(str(attrs.get("iri") or key), (lon, lat))
-    iris = [record["iri"] for record in b.nodes]
-    parents, members = _region_graph(facts)
-    fixed = region_positions(iris, points, parents, members)
-    pairs = [(b.nodes[e["from"]]["iri"], b.nodes[e["to"]]["iri"]) for e in b.edges]
-    b.place(spread_overlaps(anchored(iris, pairs, fixed)))
-    view = b.view("regions", ("区域关联网络", "Region linkage network"),
-                  ("区域按经纬度排布；节点大小表示触及该区域的条款数，连线粗细表示共同条款与项目的数量。",
-                   "Regions placed by longitude and latitude; a node's size is the number of measures that reach "
-                   "it, a link's width the number of measures and projects the two regions share."),
-                  physics=False)
-    view.font, view.map = MAP_FONT, True
-    return view
+        edge = b.edge(iu, "", iv, evidence, width=1.0 + 2.0 * math.sqrt(weight), extra_facts=extra, arrow=False,
+                      label=CO_MENTION, more=left_out)
+        record = b.edges[edge]
+        record["count"] = int(weight)
+        record["pv"] = sorted({b.source_ids.setdefault(m, len(b.source_ids)) for m in shared})
+
+
+def _is_a(facts: GraphFacts, cls: str, wanted: str) -> bool:
+    seen, stack = set(), [cls]
+    while stack:
+        current = stack.pop()
+        if current == wanted:
+            return True
+        if current not in seen:
+            seen.add(current)
+            stack.extend(facts.class_supers.get(current, ()))
+    return False
 
 
 def measure_view(facts: GraphFacts, styles) -> View:
     """Every provision with its text, the things it names highlighted, and its neighbourhood."""
     b = _Builder(facts, styles)
+    b.with_text = False
     outgoing: dict[str, list[Link]] = defaultdict(list)
     for link in facts.links:
         outgoing[link.source].append(link)
