@@ -22,7 +22,8 @@ Roles of a mention (regions, projects, institutions; instruments and documents h
   name-part    inside the name of another named thing (浦东 in 浦东国际机场, 嘉昆太 in 嘉昆太协同创新圈);
   partner      a foreign country (中德, 中新), or named after 与 before a joint word (与合肥、芜湖…联动);
   beneficiary  right after 为 / 服务 / 面向 (为长三角地区开展…, 服务长三角);
-  location     in a place constraint (在…, …区域内, …全域, 推广到…, 依托…, 位于…) or followed by 内;
+  location     in a place constraint (在…, …区域内, …全域, 推广到…, 依托…, 位于…), followed by 内, or a region
+               the object opens with ([虹桥国际开放枢纽]国际职业资格证书认可清单制度: the place it is of);
   actor        in the attribute;
   object       anything else the statement names.
 """
@@ -401,4 +402,7 @@ def _role(m: Mention, t: _Text, mentions: Sequence[Mention], components: list[Co
     for c in components:
         if c.kind == "attribute" and c.start <= m.start and m.end <= c.end:
             return "actor"
+    for c in components:  # [虹桥国际开放枢纽]国际职业资格证书认可清单制度: the place the object is of
+        if c.kind == "object" and m.kind == "region" and c.start == m.start and m.end < c.end:
+            return "location"
     return "object"
