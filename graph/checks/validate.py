@@ -305,6 +305,12 @@ SELECT DISTINCT ?entity WHERE {{
     ?named ({HQ.parentRegion.n3()}|{HQ.hasMember.n3()}|{HQ.locatedIn.n3()}|{HQ.connects.n3()}|{SKOS.broader.n3()}|
             {DCTERMS.publisher.n3()}|{ELI.cites.n3()})+ ?entity .
   }}
+  UNION {{  # the concepts a text's statements and linkages use, and their schemes
+    ?statement {HQ.statementOf.n3()} ?provision .
+    {{ ?statement ({HQ.deontic.n3()}|{HQ.hasComponent.n3()}/{HQ.componentKind.n3()}|
+                   {HQ.hasParticipation.n3()}/{HQ.role.n3()}|^{HQ.inStatement.n3()}/{HQ.linkageKind.n3()}) ?concept . }}
+    ?concept {SKOS.inScheme.n3()}? ?entity .
+  }}
 }}"""
 
 

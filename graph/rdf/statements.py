@@ -60,6 +60,8 @@ def scheme_quads(schemes: dict[str, Scheme]) -> Iterator[ox.Quad]:
             yield ox.Quad(s, LABEL, lit, g)
             yield ox.Quad(s, _n(SKOS.prefLabel), lit, g)
         yield ox.Quad(s, T["verificationStatus"], _n(STATUS[scheme.status]), g)
+        yield ox.Quad(s, _n(SKOS.note), _en("An analytical scheme of the project; sources: " +
+                                            "; ".join(scheme.sources)), g)
         for c in scheme.concepts:
             iri = _n(scheme_iri(scheme.id, c.id))
             yield ox.Quad(iri, TYPE, _n(SKOS.Concept), g)
