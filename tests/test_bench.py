@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
+
+from graph.rdf.namespaces import HQ
 
 from bench.corpus import LINE_WIDTH, chinese_numeral, policy_text, vocabulary, write_corpus
 from bench.engines import NamedQuery, _run_queries, answer, digest, ox_rows, rdflib_rows
@@ -175,8 +178,15 @@ def test_the_store_gets_exactly_the_assembled_quads(gazetteer, tmp_path):
     sources = write_corpus(tmp_path / "corpus", 2, gazetteer, SEED)
     documents = pipeline.load_documents(sources, gazetteer)
     store = pipeline.assemble_store(gazetteer, documents, pipeline.DEFAULT_ONTOLOGY)
+    from graph.rdf.statements import statement_quads
+    from graph.rdf.store import from_ox
+    from graph.reason.reach import reach_triples
+
     stored = {q for q in store.quads() if q[3] != graph_iri("ontology")}
-    assert stored == set(assemble(gazetteer, documents))
+    statements = {tuple(from_ox(t) for t in (q.subject, q.predicate, q.object, q.graph_name))
+                  for q in statement_quads(gazetteer, documents)}
+    reach = {(URIRef(p), HQ.reachesRegion, URIRef(r), graph_iri("reach")) for p, r in reach_triples(store)}
+    assert stored == set(assemble(gazetteer, documents)) | statements | reach
 
 
 @pytest.fixture(scope="module")
