@@ -209,6 +209,7 @@ LINKAGES: list[tuple[str, str, frozenset]] = [(m, k, frozenset(rs)) for m, k, rs
     ("", W, {"苏州市", "嘉兴市"}),  # section 2: 支持苏州、嘉兴打造…，共同打造
     ("", W, {HUB_ZH, "合肥市", "芜湖市"}),  # section 3: 推动虹桥国际开放枢纽与合肥、芜湖等…联动发展
     ("1", C, {CBD, "“丝路电商”合作先行区"}),  # named together, no stated relation
+    ("6", W, {CBD, "北向拓展带", "南向拓展带"}),  # 位于虹桥商务区和北向、南向拓展带的全国重点实验室协同开展
     ("7", M, {HUB_ZH}), ("8", M, {HUB_ZH}), ("16", M, {HUB_ZH}),  # 在…区域内互认: within the hub
     ("8", C, {CBD, "昆山市", "相城区"}),  # 在虹桥—昆山—相城、嘉昆太协同创新圈等区域 (the circle holds 昆山)
     ("9", P, {CBD, HUB_ZH}),  # 将在虹桥商务区实施的…政策推广到虹桥国际开放枢纽全域

@@ -65,6 +65,10 @@ class LinkageFinder:
         self.countries = frozenset(r for r, e in regions.items() if e.type == "Country")
         self.home = frozenset(r for r in self.countries if r in parents_of_any)
         self.foreign = self.countries - self.home
+        self.member_of: dict[str, list[str]] = {}
+        for area_id, area in sorted(regions.items()):
+            for member in area.members:
+                self.member_of.setdefault(member, []).append(area_id)
 
     # --- places ---------------------------------------------------------------------------------------------
 
@@ -77,7 +81,7 @@ class LinkageFinder:
         return entity.located_in[0]
 
     def _holds(self, outer: str, inner: str) -> bool:
-        """outer is an ancestor of inner, or a policy area inner is (through members) part of."""
+        """outer is an ancestor of inner, or a policy area inner is (through members, and their parents) part of."""
         seen, stack = set(), [inner]
         while stack:
             current = stack.pop()
@@ -89,8 +93,8 @@ class LinkageFinder:
                 continue
             if entity.parent:
                 stack.append(entity.parent)
-            stack.extend(a for a, e in self.regions.items() if current in e.members)
-            stack.extend(entity.located_in)
+            stack.extend(self.member_of.get(current, ()))
+            # not located_in: 虹桥商务区 straddles parts of four districts, which do not hold it
         return outer in seen - {inner}
 
     def _distinct(self, places: Iterable[str]) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ AIM_VERBS = sorted({
     "建立", "完善", "开放", "满足", "扩容升级", "集聚", "加强", "办理", "购汇", "上岗", "提供", "用好", "共建",
     "互认", "预留", "创造", "助力", "打通", "拓宽", "联动", "协同", "合作", "推进", "推动", "落地",
     "增强", "服务", "统筹", "尊重", "率先开放", "先行先试", "申请扩区", "扩区", "形成", "辐射带动", "支撑",
-    "探索", "自由流动",
+    "探索", "自由流动", "赋予",
 }, key=len, reverse=True)
 AIM_PATTERN = re.compile("|".join(map(re.escape, AIM_VERBS)))
 # Adverbs between an attribute and its aim (支持太仓[持续]深化…), not part of either.
@@ -351,8 +351,8 @@ def _trim_attribute(text: str, i: int, j: int, conditions: list[tuple[int, int]]
     changed = True
     while changed and j > i:
         changed = False
-        for c0, c1 in conditions:
-            if i < c0 < j:
+        for c0, c1 in conditions:  # a condition on when (…时) is no part of the actor; 符合条件的 qualifies it
+            if i < c0 < j and not text[c0:c1].endswith("的"):
                 j, changed = c0, True
         stripped = ADVERBS.search(text, i, j)
         if stripped and stripped.start() > i and stripped.end() == j:
