@@ -206,6 +206,8 @@ W, M, T, P, S, F, C = ("joint action", "mutual recognition", "transport connecti
                        "foreign cooperation", "co-mention")
 CBD, HUB_ZH, YRD = "虹桥国际中央商务区", "虹桥国际开放枢纽", "长江三角洲地区"
 LINKAGES: list[tuple[str, str, frozenset]] = [(m, k, frozenset(rs)) for m, k, rs in [
+    ("", C, {CBD, "北向拓展带", "南向拓展带"}),  # preamble: 长三角地区四省（市）…“一核两带”功能布局 (长三角 holds them)
+    ("", C, {CBD, "北向拓展带", "南向拓展带"}),  # section 2: 以“一核”辐射带动北向、南向拓展带，以“两带”…服务“一核”
     ("", W, {"苏州市", "嘉兴市"}),  # section 2: 支持苏州、嘉兴打造…，共同打造
     ("", W, {HUB_ZH, "合肥市", "芜湖市"}),  # section 3: 推动虹桥国际开放枢纽与合肥、芜湖等…联动发展
     ("1", C, {CBD, "“丝路电商”合作先行区"}),  # named together, no stated relation

@@ -11,7 +11,8 @@ evidence: the words from the first to the last thing it rests on, with their off
                         the sentence starts with to the place whose function is extended);
   service               为X提供/开展 or 服务X: the actor (else another place of the statement) serves X;
   joint-action          联动 / 协同 / 共建 / 共同 / 联合 with the statement's actors, partners and places;
-  co-mention            the fallback: two or more places named together and no typed linkage among them.
+  co-mention            the fallback: two or more places named together (in two or more names: the parts of
+                        one composite such as 一核两带 are one name) and no typed linkage among them.
 A place is a region named with a role other than name-part, or a project or institution named with a role whose
 curated `located_in` is one region (a project lying in several, such as a data-centre cluster, is no one place).
 A region that holds another place of the same linkage (长三角 beside 合肥) is dropped: nesting says nothing; except
@@ -186,7 +187,9 @@ class LinkageFinder:
         if not typed:
             named = [(r, p) for r, p in places]
             regions = self._distinct(p for _, p in named)
-            if len(regions) >= 2:
+            spans = {(r.mention.start, r.mention.end) for r, p in named}
+            # the parts of one composite name (一核两带) are one place named, not places named together
+            if len(regions) >= 2 and len(spans) >= 2:
                 link("co-mention", regions, [(r.mention.start, r.mention.end) for r, _ in named])
         return out
 
