@@ -207,7 +207,8 @@ def test_table_aligns_chinese_by_display_width(provinces):
     # The last column starts at the same display column on every line, whatever the Chinese before it.
     starts = {width(lines[0][:lines[0].index("through")])}
     for line, row in zip(lines[2:-1], provinces.rows):
-        starts.add(width(line[:line.rindex(str(row[2]))]))
+        if str(row[2]):  # an empty last cell (上海 reached as itself) has no start to measure
+            starts.add(width(line[:line.rindex(str(row[2]))]))
     assert len(starts) == 1
     assert width("上海市") == 6 and width("abc") == 3 and width("e\u0301") == 1
 
