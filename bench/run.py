@@ -53,15 +53,14 @@ def texts_for(target_triples: int, corpus_dir: Path, seed: int) -> int:
     per text from a small sample missed by 20%.)
     """
     from graph import pipeline
-    from graph.rdf.assemble import assemble
     from graph.ingest.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer(pipeline.DEFAULT_ENTITIES_DIR)
-    entities = len(assemble(gazetteer, []))
-    base = len(pipeline.load_ontology(pipeline.DEFAULT_ONTOLOGY)) + entities
+    # what the build's store holds (assembled quads, statements and reach), not assemble() alone
+    base = len(pipeline.assemble_store(gazetteer, [], pipeline.DEFAULT_ONTOLOGY))
     sample = pipeline.load_documents(write_corpus(corpus_dir, CALIBRATION_TEXTS, gazetteer, seed), gazetteer)
     measures = sum(len(d.linked.document.measures) for d in sample)
-    per_measure = (len(assemble(gazetteer, sample)) - entities) / measures
+    per_measure = (len(pipeline.assemble_store(gazetteer, sample, pipeline.DEFAULT_ONTOLOGY)) - base) / measures
     vocab = vocabulary(gazetteer)
     texts, total = 0, 0
     while texts == 0 or base + per_measure * total < target_triples:

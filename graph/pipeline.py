@@ -36,7 +36,9 @@ from graph.outputs.ontology_docs import OUTPUT_FILE as ONTOLOGY_DOCS_FILE, rende
 from graph.rdf.assemble import SourceDocument, doc_id_for, oxigraph_quads
 from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
 from graph.rdf.ontology import load_ontology
+from graph.rdf.statements import statement_quads
 from graph.rdf.store import Store
+from graph.reason.reach import materialise_reach
 from graph.reason.infer import reason_store
 from graph.site.pages import write_site
 
@@ -149,6 +151,8 @@ def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontolo
     store = Store()
     store.load(ontology_path, graph_iri("ontology"))
     store.extend(oxigraph_quads(gazetteer, documents))
+    store.extend(statement_quads(gazetteer, documents))
+    materialise_reach(store)
     return store
 
 

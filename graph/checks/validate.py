@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from graph import resources
 from graph.ingest.yamlfile import DataError, LineMapping, read_yaml
-from graph.rdf.namespaces import curie, DCTERMS, ELI, HQ, HQR, OA, RDFS, SKOS, document_iri
+from graph.rdf.namespaces import curie, DCTERMS, ELI, HQ, HQR, OA, RDFS, SKOS, STATEMENT_SCHEMES, document_iri, scheme_iri
 from graph.ingest.parse import ParseError, parse_file
 from graph.checks.shacl import load_shapes, run_shacl
 from graph.rdf.store import Store, StoreError, graph_file
@@ -306,6 +306,11 @@ SELECT DISTINCT ?entity WHERE {{
     {{ SELECT DISTINCT ?named WHERE {{ {NAMED} }} }}
     ?named ({HQ.parentRegion.n3()}|{HQ.hasMember.n3()}|{HQ.locatedIn.n3()}|{HQ.connects.n3()}|{SKOS.broader.n3()}|
             {DCTERMS.publisher.n3()}|{ELI.cites.n3()})+ ?entity .
+  }}
+  UNION {{  # the statement schemes (data/schemes/) are the vocabulary statements are told in, not curated facts
+    VALUES ?scheme {{ {" ".join(scheme_iri(name).n3() for name in STATEMENT_SCHEMES)} }}
+    ?entity {SKOS.inScheme.n3()}? ?scheme .
+    ?scheme a {SKOS.ConceptScheme.n3()} .
   }}
 }}"""
 

@@ -1,4 +1,4 @@
-"""The region linkage network: regions tied together by the measures and infrastructure projects that reach them.
+"""The region linkage network: regions tied together by the typed linkages the measures state.
 
 API (stable; the pages draw their region map from it):
 
@@ -7,7 +7,8 @@ API (stable; the pages draw their region map from it):
 Nodes are administrative regions, keyed by IRI (str). With `level` ('province', 'prefecture' or 'county') only
 the regions of that level; a municipality such as 上海市 stands at prefecture level too (queries/region-pairs.rq).
 With level None, every province-, prefecture-, county- and town-level region, and no edge between a region and one
-inside it (上海市–闵行区 says nothing). A region is a node when a measure or a project reaches it.
+inside it (上海市–闵行区 says nothing). A region is a node when a measure reaches it (hq:reachesRegion, the one
+reach of graph/reason/reach.py, read through queries/measure-regions.rq) or a linkage binds it.
 
 Node attributes
     iri, zh, en      the region's IRI and labels
@@ -17,19 +18,21 @@ Node attributes
     measures         how many measures reach it (int)
     degree, weighted_degree, betweenness
                      centrality: neighbours, summed edge weights, betweenness (unweighted, normalised)
-Edge attributes
-    weight           measure_count + project_count
-    measure_count, measures        how many / which measures reach both ends ('6, 7, 19')
-    project_count, projects        how many / which projects reach both ends ('沪乍杭铁路, 通苏嘉甬铁路')
-
-Reach is the queries' reach (queries/measure-regions.rq, queries/project-regions.rq): what a measure names, the
-regions a named policy area is made of or lies in, the places of named projects and institutions, and all their
-parents. The edges at one level are the rows of queries/region-pairs.rq at that level.
+Edge attributes (from the hq:Linkage resources of measures: graph/ingest/linkages.py)
+    weight           2 × typed + co_mention: a stated linkage weighs twice a mere co-mention
+    typed            how many measures state a typed linkage between the two ends
+    co_mention       how many measures only name both ends together
+    kinds            every kind that links them, co-mention included ('joint action, transport connection')
+    kind             the kind to colour the edge by: the typed kind of most measures, else 'co-mention'
+    measure_count, measures        how many / which measures link them ('12, 19')
+Each linked region is lifted through hq:parentRegion to the level asked (level None: to itself, or to its nearest
+administrative ancestor for a policy area). The edges at one level are the rows of queries/region-pairs.rq.
 """
 from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
@@ -37,19 +40,31 @@ import networkx as nx
 
 from graph.outputs.files import replacing
 from graph.query.named import run_named
+from graph.rdf.namespaces import HQ, SKOS, scheme_iri
 from graph.rdf.store import Store, open_store
 from graph.rdf.terms import text
 
 
 LEVELS = ("province", "prefecture", "county")
+NODE_LEVELS = ("province", "prefecture", "county", "town")
 GRAPHML = "region-network.graphml"
 NODES_CSV = "nodes.csv"
 EDGES_CSV = "edges.csv"
 NODE_COLUMNS = ("iri", "zh", "en", "class", "level", "lon", "lat", "measures", "degree", "weighted_degree",
                 "betweenness")
-EDGE_COLUMNS = ("source", "target", "source_zh", "target_zh", "weight", "measure_count", "measures",
-                "project_count", "projects")
+EDGE_COLUMNS = ("source", "target", "source_zh", "target_zh", "weight", "typed", "co_mention", "kind", "kinds",
+                "measure_count", "measures")
+CO_MENTION = str(scheme_iri("linkage-kind", "co-mention"))
 _POINT = re.compile(r"\s*(?:<[^>]*>\s*)?POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*", re.I)
+# The linked regions of every measure's linkages (what queries/region-pairs.rq reads too).
+LINKAGE_REGIONS = f"""
+PREFIX hq: <{HQ}>
+PREFIX skos: <{SKOS}>
+SELECT ?linkage ?n ?kind ?label ?region WHERE {{
+  ?linkage a hq:Linkage ; hq:linkageKind ?kind ; hq:inStatement/hq:statementOf ?m ; hq:linkedRegion ?region .
+  ?m a hq:Measure ; hq:number ?n .
+  ?kind skos:prefLabel ?label . FILTER(LANG(?label) = "en")
+}}"""
 
 
 def region_network(store: Store, level: str | None = None) -> nx.Graph:
@@ -57,51 +72,82 @@ def region_network(store: Store, level: str | None = None) -> nx.Graph:
     if level is not None and level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)} or None")
     regions = {text(r["region"]): r for r in run_named(store, "regions").records()}
-    ties: dict[tuple[str, str], set[str]] = {}  # (kind, measure IRI or project label) -> region IRIs
-    numbers: dict[str, int] = {}
+    at_level: dict[str, set[str]] = {}  # region IRI -> the levels it stands at (上海市: province and prefecture)
+    reached: dict[str, set[int]] = {}  # region IRI -> numbers of the measures that reach it
     for row in run_named(store, "measure-regions").records():
+        at_level.setdefault(text(row["region"]), set()).add(text(row["level"]))
         if level is None or text(row["level"]) == level:
-            ties.setdefault(("measure", text(row["provision"])), set()).add(text(row["region"]))
-            numbers[text(row["provision"])] = int(text(row["measure"]))
-    for row in run_named(store, "project-regions").records():
-        if level is None or text(row["level"]) == level:
-            ties.setdefault(("project", text(row["project_zh"])), set()).add(text(row["region"]))
-
+            reached.setdefault(text(row["region"]), set()).add(int(text(row["measure"])))
+    for iri, region in regions.items():
+        if text(region.get("level")) in NODE_LEVELS:
+            at_level.setdefault(iri, set()).add(text(region["level"]))
+    for iri in list(at_level):  # a municipality with county-level regions under it stands at prefecture level
+        if "province" in at_level[iri] and any(text(r.get("parent")) == iri and
+                                               text(r.get("level")) == "county" for r in regions.values()):
+            at_level[iri].add("prefecture")
     ancestors = {iri: _ancestors(iri, regions) for iri in regions}
-    graph = nx.Graph(level=level or "all")
-    reached = sorted(set().union(*ties.values())) if ties else []
-    for iri in reached:
-        graph.add_node(iri, **_node_attributes(iri, regions.get(iri, {}), ties))
+
+    def lift(iri: str) -> str | None:
+        for candidate in [iri, *_ancestors_nearest_first(iri, regions)]:
+            levels = at_level.get(candidate, set())
+            if (level is None and levels & set(NODE_LEVELS)) or level in levels:
+                return candidate
+        return None
+
+    linkages: dict[str, dict] = {}
+    for row in store.query(LINKAGE_REGIONS):
+        key = row["linkage"].value
+        entry = linkages.setdefault(key, {"n": int(row["n"].value), "kind": row["kind"].value,
+                                          "label": row["label"].value, "regions": set()})
+        lifted = lift(row["region"].value)
+        if lifted is not None:
+            entry["regions"].add(lifted)
     pairs: dict[tuple[str, str], dict[str, set]] = {}
-    for (kind, tie), members in ties.items():
-        for a, b in combinations(sorted(members), 2):
+    for entry in linkages.values():
+        for a, b in combinations(sorted(entry["regions"]), 2):
             if level is None and (a in ancestors.get(b, ()) or b in ancestors.get(a, ())):
                 continue  # a region and one inside it
-            pairs.setdefault((a, b), {"measure": set(), "project": set()})[kind].add(tie)
-    for (a, b), by_kind in sorted(pairs.items()):
-        measures = sorted(numbers[m] for m in by_kind["measure"])
-        projects = sorted(by_kind["project"])
-        graph.add_edge(a, b, weight=len(measures) + len(projects), measure_count=len(measures),
-                       measures=", ".join(map(str, measures)), project_count=len(projects),
-                       projects=", ".join(projects))
+            pair = pairs.setdefault((a, b), {"typed": set(), "co": set(), "kinds": set(), "by_kind": Counter()})
+            if entry["kind"] == CO_MENTION:
+                pair["co"].add(entry["n"])
+                pair["kinds"].add(entry["label"])
+            else:
+                pair["typed"].add(entry["n"])
+                pair["kinds"].add(entry["label"])
+                pair["by_kind"][(entry["label"], entry["n"])] += 1
+    graph = nx.Graph(level=level or "all")
+    nodes = sorted(set(reached) | {r for pair in pairs for r in pair})
+    for iri in nodes:
+        graph.add_node(iri, **_node_attributes(iri, regions.get(iri, {}), reached))
+    for (a, b), found in sorted(pairs.items()):
+        measures = sorted(found["typed"] | found["co"])
+        per_kind = Counter(label for label, _n in found["by_kind"])
+        kind = min(per_kind, key=lambda k: (-per_kind[k], k)) if per_kind else "co-mention"
+        graph.add_edge(a, b, weight=2 * len(found["typed"]) + len(found["co"]), typed=len(found["typed"]),
+                       co_mention=len(found["co"]), kind=kind, kinds=", ".join(sorted(found["kinds"])),
+                       measure_count=len(measures), measures=", ".join(map(str, measures)))
     _add_centrality(graph)
     return graph
 
 
-def _ancestors(iri: str, regions: dict[str, dict]) -> set[str]:
-    found: set[str] = set()
+def _ancestors_nearest_first(iri: str, regions: dict[str, dict]) -> list[str]:
+    found: list[str] = []
     parent = regions.get(iri, {}).get("parent")
     while parent is not None and text(parent) not in found:
-        found.add(text(parent))
+        found.append(text(parent))
         parent = regions.get(text(parent), {}).get("parent")
     return found
 
 
-def _node_attributes(iri: str, region: dict, ties: dict[tuple[str, str], set[str]]) -> dict:
+def _ancestors(iri: str, regions: dict[str, dict]) -> set[str]:
+    return set(_ancestors_nearest_first(iri, regions))
+
+
+def _node_attributes(iri: str, region: dict, reached: dict[str, set[int]]) -> dict:
     cls = text(region.get("class"))
     attributes = {"iri": iri, "zh": text(region.get("zh")), "en": text(region.get("en")),
                   "class": re.split(r"[#/]", cls)[-1], "level": text(region.get("level")),
-                  "measures": sum(1 for (kind, _), members in ties.items() if kind == "measure" and iri in members)}
+                  "measures": len(reached.get(iri, ()))}
     point = _POINT.fullmatch(text(region.get("wkt")))
     if point:
         attributes["lon"], attributes["lat"] = float(point.group(1)), float(point.group(2))
@@ -147,8 +193,7 @@ def _write_edges(graph: nx.Graph, path: Path) -> None:
         writer.writerow(EDGE_COLUMNS)
         for a, b in sorted(tuple(sorted(edge)) for edge in graph.edges):
             data = graph.edges[a, b]
-            writer.writerow([a, b, graph.nodes[a]["zh"], graph.nodes[b]["zh"], data["weight"],
-                             data["measure_count"], data["measures"], data["project_count"], data["projects"]])
+            writer.writerow([a, b, graph.nodes[a]["zh"], graph.nodes[b]["zh"], *(data[c] for c in EDGE_COLUMNS[4:])])
 
 
 def summary(graph: nx.Graph, files: list[Path]) -> str:

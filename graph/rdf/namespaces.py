@@ -29,6 +29,7 @@ __all__ = [
     "ENTITY_KINDS", "PROVISION_KINDS", "GRAPH_NAMES",
     "bind_prefixes", "curie", "entity_iri", "document_iri", "provision_iri", "source_text_iri", "annotation_iri",
     "annotation_target_iri", "quote_selector_iri", "position_selector_iri", "geometry_iri", "graph_iri",
+    "STATEMENT_SCHEMES", "scheme_iri", "statement_iri",
 ]
 
 
@@ -112,7 +113,7 @@ class HQ(DefinedNamespace):
     hasMember: URIRef  # PolicyArea is made of Region.
     locatedIn: URIRef  # Project, Institution or PolicyArea lies in Region.
     connects: URIRef  # InfrastructureProject links Region.
-    reachesRegion: URIRef  # Provision concerns Region (inferred only).
+    reachesRegion: URIRef  # Provision applies in Region (derived by the reach rule only).
 
     # Object properties: provenance
     withinProvision: URIRef  # oa:SpecificResource's quote lies in Provision.
@@ -129,6 +130,25 @@ class HQ(DefinedNamespace):
     attachmentTitle: URIRef  # The title of a document listed after 附件.
     hasAttachment: URIRef  # A document this one carries (a notice's plan, an order's regulation).
     statsCode: URIRef  # NBS statistical code (6, 9 or 12 digits).
+
+    # Institutional statements, roles and linkages
+    Statement: URIRef  # An institutional statement of a provision (IG 2.0).
+    StatementComponent: URIRef  # A span that is one IG-Core component of a statement.
+    Participation: URIRef  # A named thing's role in a statement.
+    Linkage: URIRef  # A stated relation between regions, or their co-mention.
+    statementOf: URIRef  # Statement lies in Provision.
+    hasComponent: URIRef  # Statement has StatementComponent.
+    componentKind: URIRef  # StatementComponent is of an IG-Core component kind (skos:Concept).
+    deontic: URIRef  # Statement's deontic type (skos:Concept).
+    hasParticipation: URIRef  # Statement has Participation.
+    participant: URIRef  # Participation's region, project or institution.
+    role: URIRef  # Participation's role (skos:Concept).
+    evidence: URIRef  # Participation rests on an oa:Annotation.
+    inStatement: URIRef  # Linkage is stated by Statement.
+    linkageKind: URIRef  # Linkage's kind (skos:Concept).
+    linkedRegion: URIRef  # Linkage binds Region.
+    viaProject: URIRef  # Linkage is made by InfrastructureProject.
+    quote: URIRef  # The cleaned words of a statement, component or linkage.
 
 
 class ELI(DefinedNamespace):
@@ -221,7 +241,7 @@ def curie(iri: object, local: str | None = None, prefixes: dict[str, str] | None
 
 ENTITY_KINDS = ("region", "project", "institution", "instrument", "document")
 PROVISION_KINDS = ("preamble", "section", "measure")
-GRAPH_NAMES = ("ontology", "entities", "documents", "provenance", "inferred", "dataset")
+GRAPH_NAMES = ("ontology", "entities", "documents", "provenance", "inferred", "reach", "dataset")
 
 _SLUG = re.compile(r"[a-z0-9-]+")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -304,3 +324,18 @@ def graph_iri(name: str) -> URIRef:
     if name not in GRAPH_NAMES:
         raise ValueError(f"unknown graph {name!r}; expected one of {', '.join(GRAPH_NAMES)}")
     return HQR[f"graph/{name}"]
+
+
+STATEMENT_SCHEMES = ("ig-component", "deontic", "role", "linkage-kind")
+
+
+def scheme_iri(scheme: str, concept: str | None = None) -> URIRef:
+    """`hqr:<scheme>` (a skos:ConceptScheme of data/schemes/statements.yaml) or `hqr:<scheme>/<concept>`."""
+    if scheme not in STATEMENT_SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; expected one of {', '.join(STATEMENT_SCHEMES)}")
+    return HQR[scheme if concept is None else f"{scheme}/{_slug(concept, 'concept id')}"]
+
+
+def statement_iri(provision: URIRef, index: int) -> URIRef:
+    """`<provision>/statement/<n>`: the n-th statement (1-based) of a provision."""
+    return URIRef(f"{provision}/statement/{int(index)}")

@@ -12,7 +12,7 @@ What is materialised into hqr:graph/inferred (and only what is not asserted):
   rdf:type       every named class an individual belongs to: super-classes, classes from domains and ranges, and
                  the defined classes hq:MeasureNamingInfrastructure and hq:HubRegion;
   hq:partOf      the transitive closure of hq:parentRegion / hq:partOf;
-  hq:reachesRegion  from hq:mentionsRegion (a sub-property) and the four property chains of the ontology;
+  (hq:reachesRegion is not an OWL entailment: graph/reason/reach.py derives it, once, into hqr:graph/reach;)
   hq:mentions, eli:cites  the super-properties of the mention properties.
 The graph describes itself (prov:wasGeneratedBy the reasoning activity), so a user can tell asserted from inferred.
 
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 Triple = tuple[Node, Node, Node]
 
-INFERRED_PREDICATES = (HQ.partOf, HQ.reachesRegion, HQ.mentions, ELI.cites)
+INFERRED_PREDICATES = (HQ.partOf, HQ.mentions, ELI.cites)
 METHODS = ("auto", "hermit", "rules")
 # Store size (quads) above which `auto` leaves HermiT out. Measured here (2 busy cores): HermiT 5-7 s at the real
 # build's 6 600 and at 15 000, 10 s at 49 000; the rules 0.2-0.4 s (docs/validation.md).
@@ -313,14 +313,13 @@ def description() -> list[Triple]:
         (g, DCTERMS.description, Literal(
             "Triples entailed by the ontology from the asserted graphs and not asserted themselves: rdf:type (super-"
             "classes, domains and ranges, the defined classes hq:MeasureNamingInfrastructure and hq:HubRegion), the "
-            "transitive hq:partOf, hq:reachesRegion (hq:mentionsRegion and the property chains) and the super-"
-            "properties hq:mentions and eli:cites. Computed by HermiT (OWL 2 DL) or, without Java, by equivalent "
-            "SPARQL rules; the two agree.", lang="en")),
+            "transitive hq:partOf and the super-properties hq:mentions and eli:cites. Computed by HermiT (OWL 2 DL) or, without Java, by equivalent "
+            "SPARQL rules; the two agree. (hq:reachesRegion is derived by the reach rule into hqr:graph/reach.)", lang="en")),
         (g, DCTERMS.description, Literal(
             "由本体从已声明的图中推出、且本身未被声明的三元组：rdf:type（上位类、定义域与值域、定义类 "
-            "hq:MeasureNamingInfrastructure 与 hq:HubRegion）、传递的 hq:partOf、hq:reachesRegion（hq:mentionsRegion "
-            "及属性链）以及上位属性 hq:mentions 和 eli:cites。由 HermiT（OWL 2 DL）计算，无 Java 时由等价的 SPARQL "
-            "规则计算，两者结果一致。", lang="zh")),
+            "hq:MeasureNamingInfrastructure 与 hq:HubRegion）、传递的 hq:partOf "
+            "以及上位属性 hq:mentions 和 eli:cites。由 HermiT（OWL 2 DL）计算，无 Java 时由等价的 SPARQL "
+            "规则计算，两者结果一致。（hq:reachesRegion 由涉及规则推出，存于 hqr:graph/reach。）", lang="zh")),
         (g, PROV.wasGeneratedBy, activity),
         (activity, RDF.type, PROV.Activity),
         (activity, RDFS.label, Literal("OWL 2 reasoning over the asserted graphs", lang="en")),

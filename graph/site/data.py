@@ -97,6 +97,7 @@ class GraphFacts:
     provisions: dict[str, ProvisionText]
     points: dict[str, tuple[float, float]]  # IRI -> (lon, lat)
     facts: dict[str, list[tuple[str, str, str]]]  # IRI -> [(property IRI, value, language tag or '')]
+    reach: dict[str, frozenset[str]] = field(default_factory=dict)  # provision -> hq:reachesRegion regions
 
     def label(self, iri: str) -> tuple[str, str]:
         zh, en = self.labels.get(iri, ("", ""))
@@ -132,7 +133,7 @@ class GraphFacts:
         return found
 
     def region_reach(self) -> dict[str, frozenset[str]]:
-        """IRI of each thing -> the regions it is about (see REGION_REACH); provisions: what they mention."""
+        """IRI of each thing -> the regions it is about (see REGION_REACH); provisions: hq:reachesRegion (reach.rq)."""
         parents: dict[str, set[str]] = defaultdict(set)
         direct: dict[str, set[str]] = defaultdict(set)
         mentions: dict[str, set[str]] = defaultdict(set)
@@ -166,9 +167,12 @@ class GraphFacts:
 
         reach = {}
         for iri, thing in self.things.items():
-            regions = about(iri)
-            for target in mentions.get(iri, ()):
-                regions |= about(target)
+            if iri in self.provisions:  # a provision's reach is the one materialised hq:reachesRegion
+                regions = set(self.reach.get(iri, ()))
+            else:
+                regions = about(iri)
+                for target in mentions.get(iri, ()):
+                    regions |= about(target)
             reach[iri] = frozenset(r for r in regions if r in self.things and self.things[r].family == region)
         return reach
 
@@ -383,4 +387,12 @@ def read_graph(store: Store) -> GraphFacts:
     supers = read_class_tree(store)
     things = read_things(store, labels, supers)
     return GraphFacts(things=things, labels=labels, class_supers=supers, links=read_links(store, things),
-                      provisions=read_provisions(store), points=read_points(store), facts=read_facts(store, labels))
+                      provisions=read_provisions(store), points=read_points(store), facts=read_facts(store, labels),
+                      reach=read_reach(store))
+
+
+def read_reach(store: Store) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(store, "reach"):
+        found[row["provision"].value].add(row["region"].value)
+    return {iri: frozenset(regions) for iri, regions in found.items()}

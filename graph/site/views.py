@@ -563,7 +563,8 @@ def _co_mention_edges(b: _Builder, facts: GraphFacts, network, measures_by_numbe
         projects = _project_iris(attrs.get("projects"), facts)
         extra = [["权重", "weight", str(attrs.get("weight", ""))],
                  ["共同条款", "shared measures", "、".join(number_label.get(n, n) for n in numbers) or "—"],
-                 ["共同项目", "shared projects", "、".join(facts.label(p)[0] for p in projects) or "—"]]
+                 ["共同项目", "shared projects", "、".join(facts.label(p)[0] for p in projects) or "—"],
+                 ["联系类型", "linkage kinds", str(attrs.get("kinds") or "—")]]
         shared, found_by_measure = [], []
         for number in numbers:
             # A number names that measure in every document of the graph: keep those reaching both regions.

@@ -51,7 +51,8 @@ EXPECTED = {
                    "region": {"hongqiao-cbd", "hongqiao-hub", "jiaxing-comprehensive-bonded-zone", "shanghai"}},
     "measure 14": {"institution": {"china-singapore-internationalisation-corridor", "sino-german-taicang-industrial-base"},
                    "instrument": {"international-industrial-cooperation"},
-                   "region": {"suzhou-industrial-park", "taicang"}},
+                   # 中德, 对德 and 中新 name Germany and Singapore (and 中, the country) through composites
+                   "region": {"suzhou-industrial-park", "taicang", "germany", "prc", "singapore"}},
     "measure 15": {"instrument": {"data-channel-upgrade", "trade-in-services-development"},
                    "project": {"fumaotong-data-line", "international-internet-data-channel"}},
     "measure 16": {"instrument": {"medical-results-recognition"}, "region": {"hongqiao-hub"}},

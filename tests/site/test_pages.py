@@ -239,8 +239,8 @@ def test_region_view_draws_the_region_network_on_the_map(real):
         assert facts["weight"] == str(attrs["weight"])
         shared = {f"Measure {n}" for n in attrs["measures"].split(", ") if n}
         assert {data["sources"][q[0]][1] for q in edge["quotes"]} <= shared, f"a quote of {a}–{b} from elsewhere"
-    # Measure 19 ties Shanghai and Zhejiang through 沪乍杭铁路: its words are on that link.
-    link = edges[frozenset((HQR + "region/shanghai", HQR + "region/zhejiang"))]
+    # Measure 19 links Shanghai and Hangzhou through 沪乍杭铁路 (a transport connection): its words are on that link.
+    link = edges[frozenset((HQR + "region/shanghai", HQR + "region/hangzhou"))]
     assert "沪乍杭铁路" in {q[2] for q in link["quotes"]}
 
 

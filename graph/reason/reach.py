@@ -1,0 +1,68 @@
+"""Reach: the one definition of which regions a provision applies in, materialised once as hq:reachesRegion.
+
+Every reader (queries/*.rq, graph/outputs/network.py, the pages' queries, the served endpoint) reads the
+materialised hq:reachesRegion triples in the graph hqr:graph/reach, never a property path of its own; the test
+tests/reason/test_reach.py fails if any of them disagrees with REACH_RULE.
+
+A provision reaches a region when one of its statements names, in a role that places it (actor, partner,
+location or scope, object; not beneficiary, not a place inside another name):
+  - the region itself (a foreign country is a partner, never reached);
+  - a policy area as the location or scope: also the regions it is made of (hq:hasMember, transitively);
+  - a project or institution: the regions it hq:connects or lies in (hq:locatedIn);
+and every region so reached reaches its parents (hq:parentRegion, transitively).
+"""
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from graph.rdf.namespaces import HQ, graph_iri, scheme_iri
+from graph.rdf.store import Store, to_ox
+
+REACH_ROLES = ("actor", "partner", "location", "object")
+
+REACH_RULE = f"""
+PREFIX hq: <{HQ}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+CONSTRUCT {{ ?provision hq:reachesRegion ?region }}
+WHERE {{
+  ?statement hq:statementOf ?provision ;
+      hq:hasParticipation ?part .
+  ?part hq:role ?role ;
+      hq:participant ?thing .
+  VALUES ?role {{ {" ".join(f"<{scheme_iri('role', r)}>" for r in REACH_ROLES)} }}
+  FILTER NOT EXISTS {{ ?thing a hq:Country }}
+  {{
+    ?thing a ?class .
+    ?class rdfs:subClassOf* hq:Region .
+    BIND(?thing AS ?place)
+  }} UNION {{
+    # (the role is matched inside the branch: a FILTER here could not see the outer ?role)
+    ?part hq:role <{scheme_iri('role', 'location')}> .
+    ?thing hq:hasMember+ ?place .
+  }} UNION {{
+    ?thing hq:connects|hq:locatedIn ?place .
+    FILTER NOT EXISTS {{ ?thing a ?regionClass . ?regionClass rdfs:subClassOf* hq:Region }}
+  }}
+  ?place hq:parentRegion* ?region .
+}}
+"""
+
+
+def reach_triples(store: Store) -> set[tuple[str, str]]:
+    """(provision IRI, region IRI) of every reach the rule derives from the store's asserted graphs."""
+    found = set()
+    for triple in store.query(REACH_RULE):
+        found.add((triple.subject.value, triple.object.value))
+    return found
+
+
+def materialise_reach(store: Store) -> int:
+    """Replace the graph hqr:graph/reach with the rule's hq:reachesRegion triples; returns how many."""
+    graph = to_ox(graph_iri("reach"))
+    raw = store.raw()
+    if graph in set(raw.named_graphs()):
+        raw.remove_graph(graph)
+    pairs = reach_triples(store)
+    predicate = ox.NamedNode(str(HQ.reachesRegion))
+    raw.extend(ox.Quad(ox.NamedNode(p), predicate, ox.NamedNode(r), graph) for p, r in sorted(pairs))
+    return len(pairs)
