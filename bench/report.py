@@ -326,8 +326,8 @@ def _notes(r: dict) -> list[str]:
     if summary:
         notes.append(f"validation: {summary['violations']} violation(s), {summary['warnings']} warning(s)")
     if r["jena"]["records"]:
-        notes.append("Jena TDB2: load is wall time with the JVM's start; each query is Jena's own --time in a "
-                     "fresh JVM (cold), start not counted")
+        notes.append("Jena TDB2: load is wall time with the JVM's start; each query is Jena's own --time, one JVM "
+                     "per query, after one warm-up run in it (the JVM's start not counted)")
     if r["virtuoso"]["records"]:
         notes.append("Virtuoso: times at the client over HTTP on 127.0.0.1 (best of the repeats); load is "
                      "ld_add + rdf_loader_run + checkpoint")
