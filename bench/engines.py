@@ -1,11 +1,12 @@
-"""The measured work, one engine per process: the project's own builder and store, raw pyoxigraph, rdflib.
+"""The measured work, one engine per process: the project's whole build and store, raw pyoxigraph, Jena TDB2 and
+Virtuoso (through bench/peers.py), rdflib.
 
 Each `run_*` function does its engine's phases in order and reports each one as it ends (`report(record)`), so
 that a run stopped by the time cap still gives what it finished. Peak memory is the process's own high-water
-mark, which is why bench/run.py starts one process per engine.
+mark, which is why bench/run.py starts one process per engine (for the peers: the JVMs' and Virtuoso's own).
 
-Answers are compared across engines as a digest of the sorted rows, every value written in N-Triples form
-(Oxigraph's canonical form; rdflib terms are converted to Oxigraph terms first).
+Answers are compared across engines as a digest of the sorted rows, every value in one normal form (`canonical`:
+N-Triples-like, with what the engines write differently made one; rdflib terms are converted to Oxigraph's first).
 """
 from __future__ import annotations
 
