@@ -200,6 +200,28 @@ def policy_text(index: int, vocab: Vocabulary, seed: int = DEFAULT_SEED) -> Poli
     return PolicyText(f"policy-{index:05d}.txt", text, sections, measure)
 
 
+def long_text(measures: int, vocab: Vocabulary, seed: int = DEFAULT_SEED, per_section: int = 30) -> PolicyText:
+    """One long text of the genre: `measures` measures in sections of `per_section`, numbered from （一） again in
+    each section (as the long plans number them). Measure i is the same in texts of any length, so a text of 2,400
+    measures is the text of 240 continued: what the one-document linearity check compares."""
+    rng = random.Random(f"hongqiao-kg long {seed}")
+    focus = rng.choice([f for forms in vocab.regions for f in forms if "（" not in f and "“" not in f])
+    title = f"关于{rng.choice(TITLE_VERBS)}{focus}{rng.choice(TITLE_TOPICS)}的实施方案"
+    preamble = _fill("近年来，{R}和{R}按照{I}决策部署，深入贯彻落实《{D}》，{C}功能布局初步形成。", vocab, rng) \
+        + f"为{rng.choice(TITLE_VERBS)}{focus}{rng.choice(TITLE_TOPICS)}，制定以下方案。"
+    paragraphs = [preamble]
+    sections = -(-measures // per_section)
+    for s in range(1, sections + 1):
+        section = random.Random(f"hongqiao-kg long {seed} section {s}")
+        heading = _fill(f"{section.choice(HEADING_VERBS)}{{R}}{section.choice(HEADING_TOPICS)}", vocab, section)
+        paragraphs.append(f"{chinese_numeral(s)}、{heading}")
+        paragraphs.append(_fill(section.choice(INTROS), vocab, section))
+        for local in range(1, min(per_section, measures - (s - 1) * per_section) + 1):
+            paragraphs.append(f"（{chinese_numeral(local)}）{_measure_text(vocab, section)}")
+    text = _layout(_title_lines(title), paragraphs, random.Random(f"hongqiao-kg long {seed} layout"))
+    return PolicyText(f"long-{measures:05d}.txt", text, sections, measures)
+
+
 def write_corpus(out_dir: Path, count: int, gazetteer: Gazetteer, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write texts 1..count into out_dir (created if needed); return their paths in order."""
     out_dir.mkdir(parents=True, exist_ok=True)

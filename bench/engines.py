@@ -1,20 +1,25 @@
-"""The measured work, one engine per process: the project's own builder and store, raw pyoxigraph, rdflib.
+"""The measured work, one engine per process: the project's whole build and store, raw pyoxigraph, Jena TDB2 and
+Virtuoso (through bench/peers.py), rdflib.
 
 Each `run_*` function does its engine's phases in order and reports each one as it ends (`report(record)`), so
 that a run stopped by the time cap still gives what it finished. Peak memory is the process's own high-water
-mark, which is why bench/run.py starts one process per engine.
+mark, which is why bench/run.py starts one process per engine (for the peers: the JVMs' and Virtuoso's own).
 
-Answers are compared across engines as a digest of the sorted rows, every value written in N-Triples form
-(Oxigraph's canonical form; rdflib terms are converted to Oxigraph terms first).
+Answers are compared across engines as a digest of the sorted rows, every value in one normal form (`canonical`:
+N-Triples-like, with what the engines write differently made one; rdflib terms are converted to Oxigraph's first).
 """
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import resource
+import shutil
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -69,6 +74,53 @@ def best_of(report: Report, phase: str, repeat: int, new: Callable[[], object],
 
 # --- answers ---------------------------------------------------------------------------------------------------
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+NUMERIC = {XSD + name for name in ("integer", "decimal", "int", "long", "short", "byte", "nonNegativeInteger",
+                                   "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedInt",
+                                   "unsignedLong", "unsignedShort", "unsignedByte")}
+FLOATING = {XSD + "double", XSD + "float"}
+
+
+def canonical(kind: str, value: str, language: str | None = None, datatype: str | None = None) -> str:
+    """One RDF term in the form every engine's answer is compared in: N-Triples-like, with what the engines write
+    differently made one (measured on Virtuoso 7.2, Jena 4.5, Oxigraph 0.5, rdflib 7):
+      - language tags lowercased (Virtuoso and Oxigraph lowercase them, Jena keeps them as written);
+      - "x"^^xsd:string written "x" (the same term in RDF 1.1; Virtuoso keeps them apart, Jena's JSON shows both);
+      - integers and decimals by value ("12.50" and "12.5"), and the integer types as one ("numeric");
+      - WKT by its numbers to 9 decimals, spaces dropped (Virtuoso stores it as its own geometry type, rewrites the
+        text and rounds it to 14 digits);
+      - blank nodes as one "some blank node" (their labels are each engine's own).
+    """
+    if kind == "bnode":
+        return "_:b"
+    if kind == "uri":
+        return f"<{WKT if value == VIRTUOSO_GEOMETRY else value}>"
+    text = json.dumps(value, ensure_ascii=False)
+    if language:
+        return f"{text}@{language.lower()}"
+    if datatype in (None, XSD + "string", RDF_LANGSTRING):
+        return text
+    if datatype in (WKT, VIRTUOSO_GEOMETRY):
+        return f"{json.dumps(_wkt(value))}^^<{WKT}>"
+    try:
+        if datatype in NUMERIC:
+            return f'"{format(Decimal(value).normalize(), "f")}"^^<numeric>'
+        if datatype in FLOATING:
+            return f'"{float(value):.12g}"^^<floating>'
+    except (InvalidOperation, ValueError):
+        pass
+    return f"{text}^^<{datatype}>"
+
+
+def _wkt(value: str) -> str:
+    value = re.sub(r"^\s*<[^>]+>\s*", "", value)  # an optional CRS IRI
+    value = re.sub(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", lambda m: f"{float(m.group()):.9f}", value.upper())
+    return re.sub(r"\s+", " ", re.sub(r"\s*([(),])\s*", r"\1", value)).strip()
+
+
 def ox_rows(result) -> list[tuple]:
     """An Oxigraph result read out, as a user of pyoxigraph reads it: rows of terms (or the ASK boolean)."""
     if isinstance(result, ox.QueryBoolean):
@@ -86,9 +138,17 @@ def rdflib_rows(result) -> list[tuple]:
     return [tuple(row) for row in result]
 
 
+def json_rows(result: dict) -> list[tuple]:
+    """A SPARQL JSON result (Jena, Virtuoso) read out: rows of its term dicts (or the ASK boolean)."""
+    if "boolean" in result:
+        return [(bool(result["boolean"]),)]
+    names = result["head"]["vars"]
+    return [tuple(binding.get(name) for name in names) for binding in result["results"]["bindings"]]
+
+
 def answer(rows: list[tuple]) -> list[tuple[str, ...]]:
-    """Rows of any engine with each value in N-Triples form (rdflib's terms converted to Oxigraph's first: the
-    boundary with the rdflib engine; written after the timer stops)."""
+    """Rows of any engine with each value in the compared form (`canonical`); rdflib's terms are converted to
+    Oxigraph's first (the boundary with the rdflib engine; written after the timer stops)."""
     from graph.rdf.terms import to_ox
 
     def form(value) -> str:
@@ -96,7 +156,15 @@ def answer(rows: list[tuple]) -> list[tuple[str, ...]]:
             return ""
         if isinstance(value, bool):
             return str(value).lower()
-        return str(value if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)) else to_ox(value))
+        if isinstance(value, dict):  # SPARQL JSON; Virtuoso says "typed-literal" for a literal with a datatype
+            kind = "literal" if value["type"] == "typed-literal" else value["type"]
+            return canonical(kind, value["value"], value.get("xml:lang"), value.get("datatype"))
+        term = value if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)) else to_ox(value)
+        if isinstance(term, ox.NamedNode):
+            return canonical("uri", term.value)
+        if isinstance(term, ox.BlankNode):
+            return canonical("bnode", term.value)
+        return canonical("literal", term.value, term.language, term.datatype.value)
 
     return [tuple(form(value) for value in row) for row in rows]
 
@@ -105,6 +173,22 @@ def digest(rows: list[tuple[str, ...]]) -> str:
     """Order-free: two engines agree when they return the same rows, whatever order they return them in."""
     text = "\n".join(sorted("\t".join(row) for row in rows))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def with_values(query: NamedQuery) -> str:
+    """The query text with its parameters bound for an engine reached by text (Jena, Virtuoso): a VALUES block
+    opening every WHERE group. The parameters are projected by every sub-select that uses them (graph/query/named),
+    so each sub-select sees its value, as Oxigraph's substitutions give it; the values are N-Triples terms, which
+    are SPARQL terms too. Comment lines go first, so a header cannot hold a WHERE."""
+    text = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#"))
+    if not query.bindings:
+        return text
+    names = " ".join(f"?{name}" for name in query.bindings)
+    values = " ".join(query.bindings.values())
+    return _WHERE.sub(lambda m: f"{m.group(0)} VALUES ({names}) {{ ({values}) }}", text)
 
 
 class QueryTimeout(Exception):
@@ -116,13 +200,14 @@ def _raise_timeout(signum, frame):
 
 
 def _run_queries(report: Report, queries: list[NamedQuery], run: Callable[[NamedQuery], list], repeat: int,
-                 caps: dict[str, float] | None = None) -> None:
+                 caps: dict[str, float] | None = None, own_time: bool = False) -> None:
     """Each query up to `repeat` times, the best time kept (the others absorb warm-up and noise); a query stops
     repeating once it has taken REPEAT_BUDGET seconds in all, so slow queries at 10^6 run once. `run` answers
     with the engine's own rows, read out; writing them in N-Triples form to compare them is not timed.
 
     With a cap per query (for rdflib, whose engine is pure Python and so can be interrupted by a signal), a query
     that runs longer is stopped and reported as capped: its time is then a lower bound and its answer unknown.
+    With `own_time`, `run` answers (rows, seconds) and the engine's own time is kept (Jena's, without its JVM start).
     """
     for query in queries:
         cap = (caps or {}).get(query.name)
@@ -131,7 +216,10 @@ def _run_queries(report: Report, queries: list[NamedQuery], run: Callable[[Named
             while len(times) < repeat and sum(times) <= REPEAT_BUDGET:
                 started = time.perf_counter()
                 rows = _call_capped(lambda: run(query), cap)
-                times.append(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                if own_time:
+                    rows, elapsed = rows
+                times.append(elapsed)
         except QueryTimeout:
             report({"query": query.name, "check": query.check, "seconds": cap, "capped": True,
                     "rss_mb": peak_rss_mb()})
@@ -156,21 +244,27 @@ def _call_capped(action: Callable[[], list], cap: float | None) -> list:
 
 def run_project(report: Report, sources: list[Path], out: Path, queries: list[NamedQuery], repeat: int,
                 build_only: bool = False) -> None:
-    """The project's builder (graph.pipeline.build with the Turtle step only), its store, its loader, its checks."""
+    """The user's whole build (graph.pipeline.build with every registered step), each step timed by the build
+    itself; then the named questions on the built store, and the project's loader on the dump it wrote."""
     from graph import pipeline
     from graph.rdf.store import Store
 
+    steps = pipeline.select_steps()
     started = time.perf_counter()
-    ctx = pipeline.build(pipeline.BuildOptions(sources=sources, out=out), steps=[pipeline.Step("graph", "output", pipeline.write_graph_turtle, "graph.ttl")])
-    total = time.perf_counter() - started
-    timings = ctx.timings
-    build = timings["parse_link"] + timings["assemble"]
+    ctx = pipeline.build(pipeline.BuildOptions(sources=sources, out=out), steps=steps)
+    whole = time.perf_counter() - started
+    timings = dict(ctx.timings)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
+    build = timings["parse_link"] + timings["assemble"]
     report({"phase": "build", "seconds": build, "parse_link": timings["parse_link"],
-            "assemble": timings["assemble"], "measures": measures, "texts": len(ctx.documents),
+            "assemble": timings["assemble"], "whole_build": whole, "steps": timings,
+            "step_names": [step.name for step in steps], "measures": measures, "texts": len(ctx.documents),
             "triples": len(ctx.store), "rss_mb": peak_rss_mb()})
-    report({"phase": "export", "seconds": timings["graph"], "rss_mb": peak_rss_mb(),
-            "bytes": (out / "graph.ttl").stat().st_size, "build_call": total})
+    files = {path.name: path.stat().st_size for path in sorted(out.glob("graph.*"))}
+    report({"phase": "export", "seconds": timings.get("exports"), "files": files, "rss_mb": peak_rss_mb()})
+    validation = ctx.notes.get("validation")
+    report({"phase": "validate", "seconds": timings.get("validate"), "rss_mb": peak_rss_mb(),
+            "summary": validation if isinstance(validation, dict) else None})
     if build_only:
         return
     store = ctx.store
@@ -186,50 +280,69 @@ def run_project(report: Report, sources: list[Path], out: Path, queries: list[Na
         return [(result.boolean,)] if result.boolean is not None else list(result.rows)
 
     _run_queries(report, queries, run, repeat)
-    _run_validation(report, store, sources)
     del ctx, store
-    best_of(report, "load", repeat, Store, lambda fresh: fresh.load(out / "graph.ttl"))
-
-
-def _run_validation(report: Report, store, sources: list[Path]) -> None:
-    """Every check of the build (SHACL, *-violation.rq, quotes at their offsets, floors) on the built store,
-    without reasoning (the benchmark's build does not reason)."""
-    from graph.checks.validate import SourceFiles, validate_store
-
-    started = time.perf_counter()
-    result = validate_store(store, SourceFiles(files=sources))
-    report({"phase": "validate", "seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb(),
-            "checks": result.seconds, "violations": len(result.violations), "warnings": len(result.warnings),
-            "ran": result.ran})
+    best_of(report, "load", repeat, Store, lambda fresh: fresh.load(out / "graph.trig"))
 
 
 # --- raw pyoxigraph -----------------------------------------------------------------------------------------------
 
-def run_oxigraph(report: Report, graph_ttl: Path, queries: list[NamedQuery], repeat: int) -> None:
-    """The practical limit: Oxigraph's bulk loader, its Turtle writer and its query engine, nothing around them."""
+# What Oxigraph writes of the same data, beside each of the build's exports: the dump (every graph) in TriG and
+# N-Quads, the single-graph formats from the build's graph.ttl loaded as one graph.
+OXIGRAPH_DUMPS = (("trig", "TRIG", True), ("nq", "N_QUADS", True), ("ttl", "TURTLE", False),
+                  ("nt", "N_TRIPLES", False), ("rdf", "RDF_XML", False), ("jsonld", "JSON_LD", False))
+
+
+def run_oxigraph(report: Report, dump: Path, graph_ttl: Path, queries: list[NamedQuery], repeat: int,
+                 scratch: Path) -> None:
+    """The practical limit: Oxigraph's bulk loader, its writers and its query engine, nothing around them."""
     store = best_of(report, "load", repeat, ox.Store,
-                    lambda fresh: fresh.bulk_load(path=str(graph_ttl), format=ox.RdfFormat.TURTLE))
-    report({"phase": "size", "triples": len(store)})
-    timed(report, "export", lambda: store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph()))
+                    lambda fresh: fresh.bulk_load(path=str(dump), format=ox.RdfFormat.TRIG))
+    report({"phase": "size", "triples": len(store),
+            "graphs": sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))})
+    single = timed(report, "load graph.ttl", lambda: _loaded(graph_ttl))
+    scratch.mkdir(parents=True, exist_ok=True)
+    total = 0.0
+    for suffix, name, quads in OXIGRAPH_DUMPS:
+        fmt = getattr(ox.RdfFormat, name, None)
+        if fmt is None:
+            continue
+        target = scratch / f"dump.{suffix}"
+        started = time.perf_counter()
+        if quads:
+            store.dump(str(target), format=fmt)
+        else:
+            single.dump(str(target), format=fmt, from_graph=ox.DefaultGraph())
+        seconds = time.perf_counter() - started
+        total += seconds
+        report({"phase": f"export {suffix}", "seconds": seconds, "bytes": target.stat().st_size})
+        target.unlink()
+    report({"phase": "export", "seconds": total, "rss_mb": peak_rss_mb()})
+    del single
 
     def run(query: NamedQuery) -> list:
         substitutions = {ox.Variable(name): _ox_term(value) for name, value in query.bindings.items()}
-        return ox_rows(store.query(query.text, substitutions=substitutions))
+        return ox_rows(store.query(query.text, substitutions=substitutions, use_default_graph_as_union=True))
 
     _run_queries(report, queries, run, repeat)
 
 
+def _loaded(path: Path) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return store
+
+
 # --- rdflib -------------------------------------------------------------------------------------------------------
 
-def run_rdflib(report: Report, graph_ttl: Path, queries: list[NamedQuery], caps: dict[str, float]) -> None:
-    """The common peer: rdflib's in-memory store, its Turtle parser and writer, its SPARQL engine (one run each,
-    each query stopped after its cap in seconds)."""
-    from rdflib import Graph
+def run_rdflib(report: Report, dump: Path, queries: list[NamedQuery], caps: dict[str, float]) -> None:
+    """The common peer: rdflib's in-memory dataset (its default graph the union of the graphs, as the project's),
+    its TriG parser and writer, its SPARQL engine (one run each, each query stopped after its cap in seconds)."""
+    from rdflib import Dataset
 
-    graph = Graph()
-    timed(report, "load", lambda: graph.parse(graph_ttl, format="turtle"))
+    graph = Dataset(default_union=True)
+    timed(report, "load", lambda: graph.parse(dump, format="trig"))
     report({"phase": "size", "triples": len(graph)})
-    timed(report, "export", lambda: graph.serialize(format="turtle"))
+    timed(report, "export", lambda: graph.serialize(format="trig"))
 
     def run(query: NamedQuery) -> list:
         bindings = {name: _rdflib_term(value) for name, value in query.bindings.items()}
@@ -248,3 +361,54 @@ def _ox_term(value: str):
     from graph.rdf.terms import to_ox
 
     return to_ox(_rdflib_term(value))
+
+
+# --- Jena TDB2 and Virtuoso (bench/peers.py) ----------------------------------------------------------------------
+
+def _children_peak_mb() -> float:
+    """The largest resident set of any finished child (the JVMs), in MiB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _disk_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def run_jena(report: Report, dump: Path, queries: list[NamedQuery], location: Path) -> None:
+    """Jena TDB2: tdb2.tdbloader on the dump, then each question in its own tdb2.tdbquery over the union of the
+    named graphs (tdb:unionDefaultGraph), timed by Jena after one warm-up run (the JVM's start is not counted)."""
+    from bench import peers
+
+    shutil.rmtree(location, ignore_errors=True)
+    timed(report, "load", lambda: peers.tdb2_load(location, [dump]), note="wall time, JVM start included")
+    size, _ = peers.tdb2_query(location, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    report({"phase": "size", "triples": int(size["results"]["bindings"][0]["n"]["value"]),
+            "disk_mb": _disk_mb(location)})
+
+    def run(query: NamedQuery) -> tuple[list, float]:
+        result, seconds = peers.tdb2_query(location, with_values(query))
+        return json_rows(result), seconds
+
+    _run_queries(report, queries, run, 1, own_time=True)
+    report({"phase": "memory", "rss_mb": _children_peak_mb()})
+
+
+def run_virtuoso(report: Report, dump: Path, queries: list[NamedQuery], folder: Path, graphs: list[str],
+                 repeat: int) -> None:
+    """Virtuoso: its bulk loader on the dump, then each question over HTTP with the dump's graphs as the default
+    graph (Virtuoso's own would include its system graphs), timed at the client."""
+    from bench import peers
+
+    shutil.rmtree(folder, ignore_errors=True)
+    with peers.Virtuoso(folder, readable=[dump.parent]) as server:
+        report({"phase": "start", "seconds": server.started_in})
+        timed(report, "load", lambda: server.bulk_load(dump), note="ld_add, rdf_loader_run, checkpoint")
+        values = " ".join(f"<{g}>" for g in graphs)
+        size = server.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?g {{ {values} }} }}")
+        report({"phase": "size", "triples": int(size["results"]["bindings"][0]["n"]["value"])})
+
+        def run(query: NamedQuery) -> list:
+            return json_rows(server.select(with_values(query), graphs))
+
+        _run_queries(report, queries, run, repeat)
+        report({"phase": "memory", "rss_mb": server.peak_rss_mb(), "disk_mb": _disk_mb(folder)})

@@ -2,12 +2,16 @@
 
 One run writes the corpus (bench/corpus.py), then starts one process per engine, one after the other so they
 never share the two cores or each other's memory:
-  project   graph.pipeline.build (parse, link, assemble into the store; the Turtle export step only), the named
-            queries (queries/*.rq) on the built store, graph/validate.py if it exists, and Store.load of graph.ttl;
-  oxigraph  raw pyoxigraph: bulk load of the built graph.ttl, its Turtle dump, the same query text;
-  rdflib    rdflib's in-memory Graph: parse, serialise, the same query text (skippable above a size, time-capped);
-  linearity the project build alone on the first tenth of the corpus (the corpus is a prefix-stable sequence).
-It prints a table per phase and the goals met or missed (bench/report.py), and with --json writes every number.
+  project   the user's whole build (graph.pipeline.build, every step of graph.pipeline.STEPS, each timed), the
+            named questions (queries/*.rq) on the built store, and the project's loader on the dump (graph.trig);
+  oxigraph  raw pyoxigraph: bulk load of the dump, its dump in every format, the same questions;
+  jena      Apache Jena TDB2 (Debian's libapache-jena-java): tdb2.tdbloader on the dump, tdb2.tdbquery;
+  virtuoso  Virtuoso (Debian's virtuoso-opensource): its bulk loader on the dump, SPARQL over HTTP;
+  rdflib    rdflib's in-memory Dataset: parse, serialise, the same questions (up to 10^6 triples, time-capped);
+  linearity the whole build of one text of the genre, short and 10x as long (sections of 30, numbering restarting).
+Every engine's answers are compared (bench/engines.py says how they are normalised). A peer that cannot run here
+(its Debian package missing) or fails is reported with the reason and the run goes on. It prints a table per phase
+and the goals met or missed (bench/report.py), and with --json writes every number.
 """
 from __future__ import annotations
 
@@ -25,8 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/run.py`
     sys.path.insert(0, str(ROOT))
 
-from bench.corpus import DEFAULT_SEED, policy_text, vocabulary, write_corpus  # noqa: E402
-from bench.engines import NamedQuery, run_oxigraph, run_project, run_rdflib  # noqa: E402
+from bench import peers  # noqa: E402
+from bench.corpus import DEFAULT_SEED, long_text, policy_text, vocabulary, write_corpus  # noqa: E402
+from bench.engines import (  # noqa: E402
+    NamedQuery, run_jena, run_oxigraph, run_project, run_rdflib, run_virtuoso,
+)
 from bench.report import (  # noqa: E402
     RDFLIB_CAP_FACTOR, RDFLIB_CAP_FLOOR, WorkerResult, markdown, summarise, table,
 )
@@ -37,6 +44,8 @@ CALIBRATION_TEXTS = 16
 # RDFLIB_CAP_FACTOR times as long as the project's (enough to show the goal is met), at least RDFLIB_CAP_FLOOR
 # seconds and at most --rdflib-query-cap.
 DEFAULT_RDFLIB_QUERY_CAP = 600.0
+RDFLIB_MAX_TRIPLES = 1_500_000  # rdflib's in-memory graph is measured up to 10^6 triples only
+LINEARITY_MEASURES = 240  # the short text of the one-document check; the long one has 10x as many
 
 
 class BenchError(RuntimeError):
@@ -88,9 +97,11 @@ def named_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
 
 def spawn(job: dict, work: Path, time_cap: float | None = None) -> WorkerResult:
     """Run one engine in its own Python process; its records arrive as JSON lines on stdout."""
-    job_file = work / f"job-{job['engine']}.json"
+    job = {"work": str(work), **job}
+    label = job.get("label", job["engine"])
+    job_file = work / f"job-{label}.json"
     job_file.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
-    errors = work / f"job-{job['engine']}.stderr"
+    errors = work / f"job-{label}.stderr"
     records: list[dict] = []
 
     def read(lines, log) -> None:  # each record also goes to a file, to follow a long run as it goes
@@ -100,7 +111,7 @@ def spawn(job: dict, work: Path, time_cap: float | None = None) -> WorkerResult:
             log.flush()
 
     with open(errors, "w", encoding="utf-8") as err, \
-            open(work / f"job-{job['engine']}.jsonl", "w", encoding="utf-8") as log:
+            open(work / f"job-{label}.jsonl", "w", encoding="utf-8") as log:
         process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(job_file)],
                                    stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
         reader = threading.Thread(target=read, args=(process.stdout, log))
@@ -126,13 +137,18 @@ def worker(job_file: Path) -> None:
         print(json.dumps(record, ensure_ascii=False), flush=True)
 
     engine = job["engine"]
+    work = Path(job["work"])
     if engine in ("project", "linearity"):
         run_project(report, [Path(p) for p in job["sources"]], Path(job["out"]), queries, job["repeat"],
                     build_only=engine == "linearity")
     elif engine == "oxigraph":
-        run_oxigraph(report, Path(job["graph"]), queries, job["repeat"])
+        run_oxigraph(report, Path(job["dump"]), Path(job["graph"]), queries, job["repeat"], work / "oxigraph-dumps")
     elif engine == "rdflib":
-        run_rdflib(report, Path(job["graph"]), queries, job["caps"])
+        run_rdflib(report, Path(job["dump"]), queries, job["caps"])
+    elif engine == "jena":
+        run_jena(report, Path(job["dump"]), queries, work / "tdb2")
+    elif engine == "virtuoso":
+        run_virtuoso(report, Path(job["dump"]), queries, work / "virtuoso", job["graphs"], job["repeat"])
     else:
         raise ValueError(f"unknown engine {engine!r}")
 
@@ -148,40 +164,68 @@ def rdflib_caps(project: WorkerResult, ceiling: float | None) -> dict[str, float
 
 # --- the run ------------------------------------------------------------------------------------------------------
 
-def run(target: int, work: Path, seed: int = DEFAULT_SEED, repeat: int = 3, skip_rdflib_above: int | None = None,
-        rdflib_time_cap: float | None = None, rdflib_query_cap: float | None = DEFAULT_RDFLIB_QUERY_CAP,
-        linearity: bool = True, log=print) -> dict:
+def run(target: int, work: Path, seed: int = DEFAULT_SEED, repeat: int = 3,
+        skip_rdflib_above: int | None = RDFLIB_MAX_TRIPLES, rdflib_time_cap: float | None = None,
+        rdflib_query_cap: float | None = DEFAULT_RDFLIB_QUERY_CAP, linearity: int | None = LINEARITY_MEASURES,
+        peer_names: tuple[str, ...] = ("jena", "virtuoso"), log=print) -> dict:
     corpus = work / "corpus"
     texts = texts_for(target, corpus, seed)
     from graph import pipeline
     from graph.ingest.gazetteer import load_gazetteer
 
-    sources = write_corpus(corpus, texts, load_gazetteer(pipeline.DEFAULT_ENTITIES_DIR), seed)
+    gazetteer = load_gazetteer(pipeline.DEFAULT_ENTITIES_DIR)
+    sources = write_corpus(corpus, texts, gazetteer, seed)
     queries = named_queries()
     query_jobs = [asdict(q) for q in queries]
-    log(f"corpus: {texts} texts in {corpus}; {len(queries)} queries; measuring the project…")
+    log(f"corpus: {texts} texts in {corpus}; {len(queries)} queries; the project's whole build…")
     out = work / "build"
     project = spawn({"engine": "project", "sources": [str(p) for p in sources], "out": str(out),
                      "queries": query_jobs, "repeat": repeat}, work)
-    graph_ttl = out / "graph.ttl"
+    dump, graph_ttl = out / "graph.trig", out / "graph.ttl"
     triples = project.phase("build")["triples"]
     log(f"built {triples:,} triples; raw Oxigraph…")
-    oxigraph = spawn({"engine": "oxigraph", "graph": str(graph_ttl), "queries": query_jobs, "repeat": repeat}, work)
+    oxigraph = spawn({"engine": "oxigraph", "dump": str(dump), "graph": str(graph_ttl), "queries": query_jobs,
+                      "repeat": repeat}, work)
+    graphs = oxigraph.phase("size")["graphs"]
+    others = {}
+    for name in ("jena", "virtuoso"):
+        missing = (peers.jena_missing() if name == "jena" else peers.virtuoso_missing())
+        if name not in peer_names:
+            others[name] = WorkerResult([], False, "left out (--peers)")
+        elif missing:
+            others[name] = WorkerResult([], False, f"cannot run: {missing}")
+        else:
+            log(f"{name}…")
+            try:
+                others[name] = spawn({"engine": name, "dump": str(dump), "queries": query_jobs, "graphs": graphs,
+                                      "repeat": repeat}, work)
+            except BenchError as error:  # the table says the peer failed and why; the others still count
+                last = [line for line in str(error).splitlines() if line.strip()][-1]
+                others[name] = WorkerResult([], False, f"failed: {last[:500]} (see {work}/job-{name}.stderr)")
     if skip_rdflib_above is not None and triples > skip_rdflib_above:
-        rdflib = WorkerResult([], False, f"{triples:,} triples > --skip-rdflib-above {skip_rdflib_above:,}")
+        rdflib = WorkerResult([], False, f"{triples:,} triples > {skip_rdflib_above:,} (rdflib is measured up to "
+                                         "10^6 triples; --skip-rdflib-above)")
     else:
         log("rdflib…")
-        # The checks are timed on the two Oxigraph engines only: they are no goal, and rdflib takes minutes each.
+        # The checks are timed on the Oxigraph engines and the peers only: they are no goal, and rdflib takes
+        # minutes each.
         named = [job for job in query_jobs if not job["check"]]
         caps = rdflib_caps(project, rdflib_query_cap)
-        rdflib = spawn({"engine": "rdflib", "graph": str(graph_ttl), "queries": named, "caps": caps},
+        rdflib = spawn({"engine": "rdflib", "dump": str(dump), "queries": named, "caps": caps},
                        work, rdflib_time_cap)
-    small = None
-    if linearity and texts >= 10:
-        log(f"the build on the first {texts // 10} texts…")
-        small = spawn({"engine": "linearity", "sources": [str(p) for p in sources[:texts // 10]],
-                       "out": str(work / "build-tenth"), "repeat": 1}, work)
-    return summarise(target, seed, texts, queries, project, oxigraph, rdflib, small)
+    lengths = []
+    if linearity:
+        vocab = vocabulary(gazetteer)
+        for measures in (linearity, 10 * linearity):
+            text = long_text(measures, vocab, seed)
+            folder = work / f"long-{measures}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / text.name).write_text(text.text, encoding="utf-8")
+            log(f"the whole build of one text of {measures} measures…")
+            lengths.append(spawn({"engine": "linearity", "label": f"linearity-{measures}",
+                                  "sources": [str(folder / text.name)], "out": str(folder / "build"),
+                                  "repeat": 1}, work))
+    return summarise(target, seed, texts, queries, project, oxigraph, rdflib, lengths, others)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,14 +236,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed (default %(default)s)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each query on the Oxigraph-based engines, best kept (default %(default)s)")
-    parser.add_argument("--skip-rdflib-above", type=int, metavar="N", help="leave rdflib out above N triples")
+    parser.add_argument("--skip-rdflib-above", type=int, metavar="N", default=RDFLIB_MAX_TRIPLES,
+                        help="leave rdflib out above N triples (default %(default)s)")
+    parser.add_argument("--peers", default="jena,virtuoso",
+                        help="the peers to run beside raw Oxigraph and rdflib (default %(default)s; '' for none)")
+    parser.add_argument("--linearity-measures", type=int, default=LINEARITY_MEASURES, metavar="M",
+                        help="the one-text check: the whole build of a text of M and of 10M measures "
+                             "(default %(default)s; 0 to skip)")
     parser.add_argument("--rdflib-time-cap", type=float, metavar="SECONDS",
                         help="stop the whole rdflib process after this long; the table shows what it finished")
     parser.add_argument("--rdflib-query-cap", type=float, metavar="SECONDS", default=DEFAULT_RDFLIB_QUERY_CAP,
                         help=f"the longest an rdflib query may run (each is stopped after {RDFLIB_CAP_FACTOR:.0f}x "
                              f"the project's time, at least {RDFLIB_CAP_FLOOR:.0f} s); a stopped query's time counts "
                              "as a lower bound (default %(default)s)")
-    parser.add_argument("--no-linearity", action="store_true", help="skip the build on a tenth of the corpus")
     parser.add_argument("--work", type=Path, help="keep the corpus and builds here (default: a temporary folder)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables instead of plain text")
     parser.add_argument("--render", type=Path, metavar="JSON", help="print the table of a saved --json result")
@@ -217,8 +266,13 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="hongqiao-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
+        peer_names = tuple(name.strip() for name in args.peers.split(",") if name.strip())
+        unknown = set(peer_names) - {"jena", "virtuoso"}
+        if unknown:
+            parser.error(f"unknown peer(s) {', '.join(sorted(unknown))} (peers: jena, virtuoso)")
         result = run(args.triples, work, args.seed, args.repeat, args.skip_rdflib_above, args.rdflib_time_cap,
-                     args.rdflib_query_cap, not args.no_linearity, log=lambda message: print(message, file=sys.stderr))
+                     args.rdflib_query_cap, args.linearity_measures or None, peer_names,
+                     log=lambda message: print(message, file=sys.stderr))
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

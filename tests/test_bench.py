@@ -12,8 +12,8 @@ from rdflib import URIRef
 
 from graph.rdf.namespaces import HQ
 
-from bench.corpus import LINE_WIDTH, chinese_numeral, policy_text, vocabulary, write_corpus
-from bench.engines import NamedQuery, _run_queries, answer, digest, ox_rows, rdflib_rows
+from bench.corpus import LINE_WIDTH, chinese_numeral, long_text, policy_text, vocabulary, write_corpus
+from bench.engines import NamedQuery, _run_queries, answer, digest, json_rows, ox_rows, rdflib_rows, with_values
 from bench.run import named_queries
 from graph.ingest.link import Matcher, link_document
 from graph.ingest.parse import PAGE_NUMBER, chinese_number, parse_file, parse_text
@@ -105,10 +105,75 @@ def test_answers_compare_the_same_across_engines_and_differ_when_rows_differ():
     graph = Graph().parse(data=data, format="turtle")
     by_oxigraph, by_rdflib = answer(ox_rows(store.query(query))), answer(rdflib_rows(graph.query(query)))
     assert len(by_oxigraph) == 4 and sorted(by_oxigraph) == sorted(by_rdflib)
-    assert ('<http://e/a>', '"一"@zh', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>') in by_rdflib
+    assert ('<http://e/a>', '"一"@zh', '"1"^^<numeric>') in by_rdflib
     assert digest(by_oxigraph) == digest(list(reversed(by_rdflib)))
     assert digest(by_oxigraph) != digest(by_oxigraph[1:])
     assert answer(ox_rows(store.query("ASK { ?s ?p 2 }"))) == answer(rdflib_rows(graph.query("ASK { ?s ?p 2 }")))
+
+
+def test_answers_compare_what_virtuoso_and_jena_write_differently_as_the_same():
+    """SPARQL JSON as Virtuoso 7.2 and Jena 4.5 wrote it (measured), against Oxigraph's terms of the same data."""
+    import pyoxigraph as ox
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    wkt = "http://www.opengis.net/ont/geosparql#wktLiteral"
+    oxigraph = [(ox.Literal("活動1", language="zh-hant-tw"), ox.Literal("x"), ox.Literal("12.5", datatype=ox.NamedNode(xsd + "decimal")),
+                 ox.Literal("POINT (116.123456789012 31.2)", datatype=ox.NamedNode(wkt)), ox.BlankNode("a1"))]
+    virtuoso = {"head": {"vars": ["l", "s", "d", "w", "b"]}, "results": {"bindings": [{
+        "l": {"type": "literal", "xml:lang": "zh-hant-tw", "value": "活動1"},
+        "s": {"type": "typed-literal", "datatype": xsd + "string", "value": "x"},
+        "d": {"type": "typed-literal", "datatype": xsd + "decimal", "value": "12.5"},
+        "w": {"type": "typed-literal", "datatype": "http://www.openlinksw.com/schemas/virtrdf#Geometry",
+              "value": "POINT(116.12345678901 31.2)"},
+        "b": {"type": "bnode", "value": "nodeID://b10006"}}]}}
+    jena = {"head": {"vars": ["l", "s", "d", "w", "b"]}, "results": {"bindings": [{
+        "l": {"type": "literal", "xml:lang": "zh-Hant-TW", "value": "活動1"},
+        "s": {"type": "literal", "value": "x"},
+        "d": {"type": "literal", "datatype": xsd + "decimal", "value": "12.50"},
+        "w": {"type": "literal", "datatype": wkt, "value": "POINT (116.123456789012 31.2)"},
+        "b": {"type": "bnode", "value": "b0"}}]}}
+    assert answer(json_rows(virtuoso)) == answer(json_rows(jena)) == answer(ox_rows_of(oxigraph))
+    assert answer(json_rows({"head": {}, "boolean": True})) == answer(ox_rows(ox.Store().query("ASK {}")))
+    different = dict(jena, results={"bindings": [dict(jena["results"]["bindings"][0],
+                                                      d={"type": "literal", "datatype": xsd + "decimal", "value": "12.51"})]})
+    assert digest(answer(json_rows(different))) != digest(answer(json_rows(jena)))
+
+
+def ox_rows_of(rows):
+    return [tuple(row) for row in rows]
+
+
+def test_parameters_bound_as_values_give_what_oxigraph_substitutions_give(gazetteer, tmp_path):
+    """The peers get the parameters as VALUES in every WHERE group; on the real seed's graph every parameterised
+    question must answer as the project's substitutions do."""
+    import pyoxigraph as ox
+    from rdflib.util import from_n3
+
+    from graph import pipeline
+    from graph.rdf.store import to_ox
+
+    store = pipeline.assemble_store(gazetteer, pipeline.load_documents(pipeline.default_sources(), gazetteer),
+                                    pipeline.DEFAULT_ONTOLOGY).raw()
+    parameterised = [q for q in named_queries() if q.bindings]
+    assert len(parameterised) >= 4
+    for query in parameterised:
+        substituted = store.query(query.text, use_default_graph_as_union=True, substitutions={
+            ox.Variable(name): to_ox(from_n3(value)) for name, value in query.bindings.items()})
+        valued = store.query(with_values(query), use_default_graph_as_union=True)
+        rows = answer(ox_rows(substituted))
+        assert rows, f"{query.name}: the example should answer something on the seed"
+        assert digest(rows) == digest(answer(ox_rows(valued))), query.name
+
+
+def test_a_long_text_has_sections_of_30_numbered_afresh_and_grows_by_continuing(vocab):
+    short, long = long_text(240, vocab, SEED), long_text(2400, vocab, SEED)
+    document = parse_text(long.text, long.name)
+    assert (len(document.sections), len(document.measures)) == (80, 2400)
+    from collections import Counter
+
+    assert set(Counter(m.section for m in document.measures).values()) == {30}
+    assert {m.label for m in document.measures} == {f"（{chinese_numeral(n)}）" for n in range(1, 31)}
+    assert parse_text(short.text, short.name).measures[-1].text == document.measures[239].text
 
 
 def test_a_slow_query_is_stopped_at_its_cap():
@@ -199,50 +264,94 @@ def test_the_store_gets_exactly_the_assembled_quads(gazetteer, tmp_path):
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    """`python bench/run.py --triples 10000 --json …`, the command CI runs."""
+    """`python bench/run.py --triples 10000 --json …` with the peers, the command CI runs (one text of 30 and of
+    300 measures for the linearity check, to keep it short)."""
     folder = tmp_path_factory.mktemp("bench")
     out = folder / "bench.json"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--triples", "10000", "--json", str(out),
-                           "--repeat", "1", "--rdflib-query-cap", "10"],
-                          capture_output=True, text=True, cwd=folder, timeout=900)
+                           "--repeat", "1", "--rdflib-query-cap", "10", "--linearity-measures", "30"],
+                          capture_output=True, text=True, cwd=folder, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(out.read_text(encoding="utf-8")), done.stdout
 
 
 def test_benchmark_json_has_the_numbers(smoke):
+    from graph import pipeline
+
     result, _ = smoke
     assert 7000 <= result["triples"] <= 13000, "within 30% of the target"
-    for key in ("build_s", "parse_link_s", "assemble_s", "export_s", "load_s", "oxigraph_load_s", "rdflib_load_s",
-                "measures_per_s", "build_ratio_vs_oxigraph_load", "peak_rss_mb"):
+    for key in ("build_s", "parse_link_s", "assemble_s", "whole_build_s", "export_s", "load_s", "validate_s",
+                "oxigraph_load_s", "oxigraph_export_s", "rdflib_load_s", "measures_per_s",
+                "build_ratio_vs_oxigraph_load", "export_ratio_vs_oxigraph", "peak_rss_mb"):
         assert result[key] > 0, key
+    assert result["step_names"] == [step.name for step in pipeline.select_steps()], "the user's whole build"
+    assert all(result["steps"][name] > 0 for name in result["step_names"] if name != "candidates")
+    assert result["whole_build_s"] >= sum(result["steps"].values()) * 0.99
+    lin = result["linearity"]
+    assert lin["measures"] == [30, 300] and lin["time_ratio"] > 0 and all(lin["measures_per_s"])
     assert result["measures"] > 0 and result["texts"] >= 1
     assert result["machine"]["cores"] >= 1 and result["machine"]["packages"]["pyoxigraph"]
-    assert {g["name"] for g in result["goals"]} >= {"queries vs raw Oxigraph", "build vs Oxigraph bulk load",
-                                                    "peak memory (project)", "answers identical across engines"}
+    assert {g["name"] for g in result["goals"]} >= {
+        "queries vs raw Oxigraph", "whole build vs Oxigraph bulk load", "exports vs Oxigraph's dump",
+        "each named question", "one text's build linear", "peak memory (project)", "validation vs load",
+        "answers identical across engines"}
     assert all(g["status"] in ("met", "missed") or g["status"].startswith("not measured") for g in result["goals"])
 
 
-def test_benchmark_queries_agree_across_the_three_engines(smoke):
+def test_benchmark_runs_the_peers_and_they_load_the_whole_dump(smoke):
     result, _ = smoke
-    if not result["queries"]:
-        pytest.skip("no named queries in queries/ yet")
+    assert not result["peers_not_run"], f"a peer did not run: {result['peers_not_run']}"
+    quads = result["oxigraph"]["phases"]["size"]["triples"]
+    for peer in ("jena", "virtuoso", "rdflib"):
+        assert result[peer]["phases"]["size"]["triples"] == quads, f"{peer} holds another number of quads"
+        assert result[peer]["phases"]["load"]["seconds"] > 0
+
+
+def test_benchmark_answers_agree_across_every_engine(smoke):
+    """Oxigraph, Jena TDB2 and rdflib give the project's answer to every question and check. Virtuoso 7.2 answers
+    every check and most questions alike, but not all: it evaluates property paths inside FILTER NOT EXISTS and
+    some joins with them differently (docs/performance.md lists them), so for it the test asks every check and some
+    questions to agree, and every difference to show in the table, rather than pretending agreement."""
+    result, _ = smoke
+    assert result["queries"] and result["checks"]
     assert result["query_ratio_vs_oxigraph"] > 0 and result["query_speedup_vs_rdflib"] > 0
-    for name in result["queries"]:
-        project, oxigraph = result["project"]["queries"][name], result["oxigraph"]["queries"][name]
-        assert project["seconds"] > 0 and project["digest"] == oxigraph["digest"], name
-        rdflib = result["rdflib"]["queries"][name]
-        if not rdflib["capped"]:
+    virtuoso_differs = []
+    for name in result["queries"] + result["checks"]:
+        kind = "queries" if name in result["queries"] else "checks"
+        project = result["project"][kind][name]
+        assert project["seconds"] > 0, name
+        for engine in ("oxigraph", "jena"):
+            assert result[engine][kind][name]["digest"] == project["digest"], f"{name}: {engine} answers differently"
+        rdflib = result["rdflib"]["queries"].get(name)
+        if rdflib and not rdflib["capped"]:
             assert rdflib["digest"] == project["digest"], f"{name}: rdflib answers differently"
-    assert result["answers_identical"] and result["answers_compared"] >= 1
+        if result["virtuoso"][kind][name]["digest"] != project["digest"]:
+            assert kind == "queries", f"{name}: Virtuoso finds what the other engines do not"
+            virtuoso_differs.append(name)
+            assert not result["answers"][name]["identical"], "a difference must show in the table"
+    assert sum(result["project"]["queries"][name]["rows"] for name in result["queries"]) > 0, "answers, not nothing"
+    assert len(virtuoso_differs) < len(result["queries"]), "Virtuoso should answer some questions as the others"
+    assert result["answers_identical"] == (not virtuoso_differs)
 
 
 def test_benchmark_prints_the_side_by_side_table(smoke, tmp_path):
     result, table = smoke
-    assert "raw Oxigraph" in table and "rdflib" in table and "goals" in table
+    for column in ("raw Oxigraph", "Jena TDB2", "Virtuoso", "rdflib", "goals", "whole build"):
+        assert column in table
     for name in result["queries"]:
         assert f"query {name}" in table
     saved = tmp_path / "bench.json"
     saved.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     rendered = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--render", str(saved), "--markdown"],
                               capture_output=True, text=True, check=True).stdout
-    assert "| phase | project | raw Oxigraph | rdflib |" in rendered and "| goal | measured |" in rendered
+    assert "| phase | project | raw Oxigraph | Jena TDB2 | Virtuoso | rdflib |" in rendered
+    assert "| goal | measured |" in rendered
+
+
+def test_a_peer_that_cannot_run_is_reported_with_why(monkeypatch):
+    from bench import peers
+
+    monkeypatch.setattr(peers, "JAVA_DIR", Path("/nonexistent"))
+    monkeypatch.setattr(peers, "VIRTUOSO_BIN", "virtuoso-t-not-installed")
+    assert "libapache-jena-java" in peers.jena_missing() or "default-jre-headless" in peers.jena_missing()
+    assert "virtuoso-opensource" in peers.virtuoso_missing()
