@@ -38,6 +38,7 @@ from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
 from graph.rdf.ontology import load_ontology
 from graph.rdf.statements import statement_quads
 from graph.rdf.store import Store
+from graph.rdf.terms import quads_to_rdflib
 from graph.reason.reach import materialise_reach
 from graph.reason.infer import reason_store
 from graph.site.pages import write_site
@@ -187,7 +188,7 @@ def write_graph_exports(ctx: BuildContext) -> None:
     turtle = write_graph_turtle(ctx)
     dataset = dataset_from_store(ctx.store)
     write_exports(ctx.staging, dataset, turtle=turtle.read_bytes())
-    ctx.notes["counts"] = count_dataset(dataset.quads, dataset.base,
+    ctx.notes["counts"] = count_dataset(quads_to_rdflib(dataset.quads), dataset.base,
                                         description=len(describe_dataset(dataset))).as_dict()
 
 
@@ -195,7 +196,7 @@ def counts(ctx: BuildContext) -> Counts:
     """The build's counts (graph.outputs.describe.Counts), as the exports step recorded them or from the store."""
     if "counts" not in ctx.notes:
         dataset = dataset_from_store(ctx.store)
-        ctx.notes["counts"] = count_dataset(dataset.quads, dataset.base,
+        ctx.notes["counts"] = count_dataset(quads_to_rdflib(dataset.quads), dataset.base,
                                             description=len(describe_dataset(dataset))).as_dict()
     recorded = dict(ctx.notes["counts"])
     recorded["graphs"] = tuple(sorted(recorded["graphs"].items()))

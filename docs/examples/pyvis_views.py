@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from graph.rdf.store import open_store
-from graph.site.networks import view_networks
+from graph.site.pages import view_networks
 
 SHANGHAI = "https://w3id.org/hongqiao-kg/id/region/shanghai"
 

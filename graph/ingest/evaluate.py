@@ -63,9 +63,14 @@ def _compact(text: str) -> str:
     return SPACE.sub("", text)
 
 
-def _evaluation_kind(mention) -> str:
+def _evaluation_kind(mention, gazetteer: Gazetteer | None = None) -> str:
+    """The gold's kinds: a foreign country (from the package, or curated as a partner) is a country."""
     if mention.origin == "package" and mention.record.startswith(("iso:", "m49:")):
         return "country"
+    if gazetteer is not None and mention.kind == "region":
+        entity = gazetteer.entities.get(mention.entity_id)
+        if entity is not None and entity.type == "Country" and entity.id != gazetteer.home_country():
+            return "country"
     return mention.kind
 
 
@@ -128,7 +133,7 @@ def evaluate_document(gold_path: Path, corpus_dir: Path, matcher: Matcher) -> Do
                 if n is None:
                     continue
                 predicted.setdefault(n, {}).setdefault((m.origin, m.kind, m.entity_id),
-                                                       (_evaluation_kind(m), _compact(m.quote)))
+                                                       (_evaluation_kind(m, matcher.gazetteer), _compact(m.quote)))
     result = DocumentResult(gold["file"], len(gold["provisions"]), len(spans))
     result.scores = {kind: Score() for kind in KINDS}
     for n, provision in enumerate(gold["provisions"]):

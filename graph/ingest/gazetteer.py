@@ -143,6 +143,10 @@ class Gazetteer:
     def of_kind(self, kind: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.kind == kind]
 
+    def home_country(self) -> str | None:
+        """The country the curated provinces lie in; any other curated country is a foreign partner."""
+        return next((e.parent for e in self.of_kind("region") if e.type == "ProvinceLevelRegion" and e.parent), None)
+
     def ancestors(self, entity_id: str) -> list[str]:
         """The parent chain of a region, nearest first."""
         chain = []

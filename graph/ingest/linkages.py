@@ -62,9 +62,8 @@ class LinkageFinder:
         self.cues = _cues(scheme)
         regions = {e.id: e for e in gazetteer.of_kind("region")}
         self.regions = regions
-        parents_of_any = {e.parent for e in regions.values() if e.parent}
         self.countries = frozenset(r for r, e in regions.items() if e.type == "Country")
-        self.home = frozenset(r for r in self.countries if r in parents_of_any)
+        self.home = frozenset({gazetteer.home_country()}) & self.countries
         self.foreign = self.countries - self.home
         self.member_of: dict[str, list[str]] = {}
         for area_id, area in sorted(regions.items()):

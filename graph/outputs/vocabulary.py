@@ -17,6 +17,7 @@ from rdflib import Graph
 from graph import resources
 from graph.outputs.export import canonical, jsonld_bytes, nt_bytes, rdfxml_bytes
 from graph.outputs.ontology_docs import render as render_ontology_docs
+from graph.rdf.terms import quad_from_rdflib
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ def documents(vocabulary: Vocabulary) -> dict[str, bytes]:
     """{file name: bytes} for one vocabulary: the Turtle exactly as edited, the other formats generated."""
     text = vocabulary.source.read_bytes()
     graph = Graph().parse(data=text, format="turtle")
-    triples = [(s, p, o) for s, p, o, _ in canonical((s, p, o, None) for s, p, o in graph)]  # stable labels
+    # stable blank-node labels; the writers take Oxigraph terms
+    triples = [(q.subject, q.predicate, q.object) for q in canonical(quad_from_rdflib(s, p, o) for s, p, o in graph)]
     out = {
         f"{vocabulary.name}.ttl": text,
         f"{vocabulary.name}.rdf": rdfxml_bytes(triples),

@@ -105,7 +105,7 @@ def entity_quads(gazetteer, sources) -> Iterator[ox.Quad]:
         pending.append((m.kind, m.entity_id, m.origin, m.name or m.quote, m.record))
     national = None
     curated = curated_regions(gazetteer)
-    country = next((e.id for e in gazetteer.of_kind("region") if e.type == "Country"), None)
+    country = gazetteer.home_country()
     while pending:
         kind, entity_id, origin, name, record_id = pending.pop(0)
         if (kind, entity_id) in done:

@@ -2,7 +2,7 @@
 show it with pyvis as usual.
 
     from graph.rdf.store import open_store
-    from graph.site.networks import view_networks
+    from graph.site.pages import view_networks
     nets = view_networks(open_store(Path("build/graph.ttl")))
     net = nets["regions"]                      # a pyvis.network.Network, positions fixed, physics off
     net.get_node(net.get_nodes()[0])["color"] = "#d62728"
@@ -76,9 +76,3 @@ def network_data(net: Network) -> tuple[list[dict], list[dict], dict]:
     nodes, edges, _, _, _, options = net.get_network_data()
     return nodes, edges, json.loads(options)
 
-
-def view_networks(store) -> dict[str, Network]:
-    """Every view of the site (graph, regions, infrastructure, measures) as a pyvis Network, by name."""
-    from graph.site.pages import build_views
-
-    return {view.name: network_of(view) for view in build_views(store)}

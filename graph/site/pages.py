@@ -13,6 +13,7 @@ from pathlib import Path
 from graph.outputs.network import region_network
 from graph.rdf.namespaces import ELI, HQ
 from graph.site.data import GraphFacts, document_of, read_graph, read_linkages
+from graph.site.networks import network_of
 from graph.site.render import PageLink, copy_assets, render_index, render_view, write_text
 from graph.site.views import (
     View, class_styles, infrastructure_view, measure_view, region_network_view, whole_graph_view,
@@ -33,6 +34,12 @@ def build_views(store: Store, facts: GraphFacts | None = None) -> list[View]:
     return [whole_graph_view(facts, styles),
             region_network_view(facts, styles, region_network(store), read_linkages(store)),
             infrastructure_view(facts, styles), measure_view(facts, styles)]
+
+
+def view_networks(store: Store) -> dict:
+    """Every view of the site (graph, regions, infrastructure, measures) as a pyvis Network, by name: the networks
+    the pages are drawn from, for a notebook user to show or change."""
+    return {view.name: network_of(view) for view in build_views(store)}
 
 
 def documents(facts: GraphFacts) -> list[tuple[str, str]]:

@@ -42,13 +42,14 @@ def test_rdflib_reads_the_same_reach(built, rule):
 
 
 def test_the_queries_read_the_same_reach(store, rule):
-    regions = {(str(r["provision"]), str(r["region"])) for r in run_named(store, "measure-regions").records()}
+    regions = {(r["provision"].value, r["region"].value) for r in run_named(store, "measure-regions").records()}
     measures = {p for p, _ in rule if p.startswith(MEASURE)}
     assert regions and regions <= rule, "measure-regions lists a reach the rule does not derive"
     levelled = {(p, r) for p, r in rule if p in measures and (p, r) in regions}
     assert regions == levelled
-    provinces = {(int(r["measure"]), str(r["province"])) for r in run_named(store, "measure-provinces").records()}
-    labels = {str(r["region"]): str(r["zh"]) for r in run_named(store, "regions").records()}
+    provinces = {(int(r["measure"].value), r["province"].value)
+                 for r in run_named(store, "measure-provinces").records()}
+    labels = {r["region"].value: r["zh"].value for r in run_named(store, "regions").records()}
     expected = {(int(p.rsplit("/", 1)[1]), labels[r]) for p, r in rule if p in measures
                 and str(r).startswith(ID + "region/") and _is_province(store, r)}
     assert provinces == expected

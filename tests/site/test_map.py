@@ -72,9 +72,11 @@ def test_regions_sit_inside_their_own_boundary(site):
 
 
 def test_without_a_linkages_query_the_map_draws_co_mention_pairs(site, monkeypatch, tmp_path):
-    out, store = site
+    _, store = site
     monkeypatch.setattr(site_data, "LINKAGES_QUERY", tmp_path / "absent.rq")
     assert read_linkages(store) is None
+    out = tmp_path / "co-mention"
+    write_site(store, out)
     data = payload(out / "regions.html")
     assert data["typed"] is False and [(k["zh"], k["en"]) for k in data["props"]] == [CO_MENTION]
     network = region_network(store)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pyvis.network import Network
 
-from graph.site.networks import network_of, view_networks
+from graph.site.networks import network_of
+from graph.site.pages import view_networks
 from graph.site.pages import build_views
 from graph.site.render import VIS_NETWORK
 
