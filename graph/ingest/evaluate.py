@@ -16,7 +16,7 @@ from pathlib import Path
 
 from graph.ingest.gazetteer import Gazetteer
 from graph.ingest.link import Matcher, link_document
-from graph.ingest.parse import Document, parse_file
+from graph.ingest.parse import parse_file
 from graph.ingest.yamlfile import DataError, read_yaml
 
 KINDS = ("region", "institution", "project", "document", "country")

@@ -110,7 +110,7 @@ def plan(dataset: Dataset, graph: str | None = None, default_graph: str = "none"
         return [(target, sorted({(s, p, o) for s, p, o, _ in quads}, key=_key))]
     merged: list[tuple[URIRef | None, list[Triple]]] = []
     if default_graph == "merged" and all(g is not None for *_, g in quads):
-        skip = {dataset.graph_iri(name) for name in NOT_ASSERTED} | {own}
+        skip = {URIRef(dataset.graph_iri(name).value) for name in NOT_ASSERTED} | {own}
         asserted = sorted({(s, p, o) for s, p, o, g in quads if g not in skip}, key=_key)
         merged = [(None if true_default_graph else default_graph_name(dataset.base), asserted)]
     if any(g is None for *_, g in quads):

@@ -22,7 +22,6 @@ from graph.ingest.statements import Scheme, load_schemes
 from graph.rdf.namespaces import (
     HQ, RDF, RDFS, SKOS, XSD, annotation_iri, entity_iri, graph_iri, provision_iri, scheme_iri, statement_iri,
 )
-from graph.rdf.store import to_ox
 
 SCHEMES_FILE = resources.DATA / "schemes" / "statements.yaml"
 STATUS = {"verified": HQ.Verified, "verified-secondary": HQ.VerifiedSecondary, "unverified": HQ.Unverified}

@@ -40,7 +40,7 @@ from rdflib import URIRef
 from graph.server import deref
 from graph.outputs.describe import site_root
 from graph.outputs.export import detect_base, jsonld_bytes
-from graph.rdf.namespaces import DCTERMS, ONTOLOGY_VERSION_IRI, PREFIXES, VOID
+from graph.rdf.namespaces import DCTERMS, ONTOLOGY_VERSION_IRI, VOID
 from graph.outputs import vocabulary
 from graph.server import service
 from graph.server.sparql_pool import (

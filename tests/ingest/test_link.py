@@ -1,7 +1,6 @@
 """The linker: on the real text every provision links to exactly what it names; on tiny gazetteers, each rule."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,6 @@ number saying what it counts), and the build's files are readable by others, as 
 from __future__ import annotations
 
 import json
-import re
 import stat
 from pathlib import Path
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from graph.outputs.network import region_network
-from graph.query.named import find_query, open_rdflib, run, run_named
+from graph.query.named import open_rdflib, run_named
 from graph.rdf.namespaces import HQ
 from graph.rdf.store import open_store
 from graph.reason.reach import REACH_RULE, reach_triples
