@@ -15,7 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from graph.ingest.statements import load_schemes
 from graph.rdf.namespaces import ELI, HQ, HQR, SKOS
+from graph.rdf.statements import SCHEMES_FILE
 from graph.site.data import FAMILY_RANK, MENTION_PROPERTIES, GraphFacts, Link, Linkage, Quote, document_of
 from graph.site.layout import anchored, origin, project_shapes, region_positions, relaxed, spread_overlaps
 
@@ -35,7 +37,15 @@ MAP_FONT = 30
 # Colours of linkage kinds on the map (in the order kinds are first met), and of the co-mention fallback.
 KIND_PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
                 "#bcbd22", "#7f7f7f")
-CO_MENTION = ("共同提及", "named together")
+
+def _co_mention_label() -> tuple[str, str]:
+    """The co-mention kind's zh and en labels, from the linkage-kind scheme the graph's linkages use (one name for
+    one notion, whether the map's pairs are typed linkages or the fallback read from the mentions)."""
+    concept = load_schemes(SCHEMES_FILE)["linkage-kind"].concept("co-mention")
+    return concept.zh, concept.en
+
+
+CO_MENTION = _co_mention_label()
 # Characters of context on each side of a linkage's quote, taken from the provision text.
 CONTEXT = 16
 
@@ -228,7 +238,8 @@ class _Builder:
 
     def _rank(self) -> None:
         """Each node's label priority (`rank`, higher first): upper levels of a hierarchy first (a province before
-        its cities), then the more linked."""
+        its cities; a region by its chain of parents, a policy area with the level it lies in), then the more
+        linked."""
         degree: dict[int, float] = defaultdict(float)
         for e in self.edges:
             weight = e.get("count", 1)
@@ -237,7 +248,26 @@ class _Builder:
         for record in self.nodes:
             thing = self.facts.things.get(record["iri"])
             depth = self.facts.class_depth(thing.cls) if thing is not None else 4
+            if record["iri"] in self.reach and thing is not None:
+                depth = self._region_depth(record["iri"])
             record["rank"] = int((8 - min(depth, 8)) * 100000 + min(degree[record["id"]], 99999))
+
+    def _region_depth(self, iri: str) -> int:
+        """A region's level by its chain of parents (a province or a country 0, its cities 1, …; the classes of
+        divisions are siblings in the ontology, so their depth cannot tell a province from a town). A policy area
+        ranks one level below the deepest division it lies in (虹桥国际中央商务区 with the cities of 上海), at the
+        top when it lies in none."""
+        def chain(region: str) -> int:
+            return len([r for r in self.reach.get(region, ()) if r != region and not self._is_area(r)])
+
+        if not self._is_area(iri):
+            return chain(iri)
+        within = [chain(r) for r in self.reach.get(iri, ()) if r != iri and not self._is_area(r)]
+        return max(within) + 1 if within else 0
+
+    def _is_area(self, iri: str) -> bool:
+        thing = self.facts.things.get(iri)
+        return thing is not None and _is_policy_area(self.facts, thing.cls)
 
     def _class(self, cls: str) -> int:
         return self.class_ids.setdefault(cls, len(self.class_ids))

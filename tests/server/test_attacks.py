@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bench import attacks
+from graph.server.sparql_pool import Limits
 
 pytestmark = pytest.mark.slow
+HELD_MB = Limits().held_bytes / 2**20  # the answer budget of the server under attack (its default)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +27,10 @@ def test_concurrent_load_is_answered(server):
 def test_clients_that_never_read_cannot_grow_the_server(server):
     host, port, pid = server
     result = attacks.non_readers(host, port, pid, clients=40, hold_seconds=4)
-    # 40 unread answers of the whole dataset (~3 MB each) would be ~120 MB held; the answer budget (64 MiB) caps it.
-    assert result["rss_peak_mb"] - result["rss_before_mb"] < 80, result
+    # The 32 connections let in (of 40), each with an unread answer of the whole dataset (4 MB on the seed), would
+    # hold 128 MB and more: the answer budget caps what is held, plus the answers in flight from the two workers
+    # and the allocator's slack (measured: 30-35 MB).
+    assert result["rss_peak_mb"] - result["rss_before_mb"] < HELD_MB + 48, result
     assert result["query_during"] == 200, result
 
 

@@ -203,15 +203,18 @@ def test_click_on_a_map_line_shows_its_words(chromium, site):
     out, _ = site
     page, problems = _open(chromium, out / "regions.html")
     try:
+        # Measure 19: 沪乍杭铁路 connects 上海 and 杭州 (its curated endpoints), a transport connection.
         edge = page.evaluate("""() => hq.data.edges.findIndex(e => [hq.data.nodes[e.from].iri, hq.data.nodes[e.to].iri]
-            .sort().join(' ') === ['%sregion/shanghai', '%sregion/zhejiang'].sort().join(' '))""" % (HQR, HQR))
+            .sort().join(' ') === ['%sregion/shanghai', '%sregion/hangzhou'].sort().join(' '))""" % (HQR, HQR))
         assert edge >= 0
+        kind = page.evaluate("id => hq.data.props[hq.data.edges[id].prop]", edge)
+        assert (kind["zh"], kind["en"]) == ("交通连接", "transport connection")
         page.evaluate("hq.setMapFilter(-1, -1, -1, -1)")
         page.evaluate("id => { const e = hq.data.edges[id]; hq.ego(e.from, false); }", edge)
         point = _line_point(page, edge)
         page.mouse.click(point["x"], point["y"])
         assert page.evaluate("hq.network.getSelectedEdges()") == [edge]
-        assert page.inner_text("#details h2").startswith(CO_MENTION[0])
+        assert page.inner_text("#details h2").startswith(kind["zh"])
         assert "沪乍杭铁路" in page.locator("#details .quotes mark").all_inner_texts()
         assert problems == []
     finally:
@@ -237,7 +240,9 @@ def test_click_on_a_region_shows_what_the_policy_says_and_its_linkages(chromium,
             % HQR)))["c"].value)
         assert page.locator("#details .quotes li").count() == min(named, 40)
         degree = page.evaluate("id => hq.data.edges.filter(e => e.from === id || e.to === id).length", node)
-        assert f"{CO_MENTION[0]} {CO_MENTION[1]}: {degree}" in page.inner_text("#details .kinds")
+        # Measure 12: 虹桥国际开放枢纽与合肥、芜湖等长三角地区城市联动, so two joint-action links and nothing else.
+        assert degree == 2
+        assert page.inner_text("#details .kinds").strip() == "联合行动 joint action: 2"
         # The ego view: Hefei and its linked regions only; a click on a neighbour adds its links.
         page.locator("#details button.ego").click()
         assert page.evaluate("hq.nodes.length") == degree + 1 and _all_in_view(page)

@@ -69,7 +69,11 @@ def test_the_notebook_example_runs(site, tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     written = tmp_path / "regions-shanghai.html"
-    assert f"wrote {written}" in result.stdout and "regions: 34 nodes" in result.stdout
+    # The notebook's regions network is the map page's view: the same nodes and links (43 and 42 on the seed).
+    page = json.loads(re.search(r'<script type="application/json" id="hq-data">(.*?)</script>',
+                                (out / "regions.html").read_text(encoding="utf-8"), re.S).group(1))
+    drawn = f"regions: {len(page['nodes'])} nodes, {len(page['edges'])} links"
+    assert f"wrote {written}" in result.stdout and drawn in result.stdout.splitlines()
     html = written.read_text(encoding="utf-8")
     assert "https://w3id.org/hongqiao-kg/id/region/shanghai" in html and "#d62728" in html
     assert VIS_NETWORK.read_text(encoding="utf-8")[:200] in html, "vis-network is not inlined"

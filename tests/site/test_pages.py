@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from graph.site import layout as page_layout
 from graph.cli import main
+from graph.query.named import run_named
 from graph.rdf.namespaces import graph_iri
 from bench.browser import CHROMIUM, launch, open_page
-from graph.site.data import parse_point, read_graph
+from graph.site.data import parse_point, read_graph, read_linkages
 from graph.site.render import VIS_NETWORK, script_json
 from graph.site.views import MAX_QUOTES, class_styles, infrastructure_view, measure_view, whole_graph_view
 from graph.site.pages import PAGE_FILES, build_views, write_site
@@ -71,10 +72,10 @@ def expected_nodes(store: Store, page: str, provision: str | None = None) -> int
             { ?x a/rdfs:subClassOf* hq:InfrastructureProject
               FILTER NOT EXISTS { ?x hq:connects|hq:locatedIn ?a, ?b FILTER(?a != ?b) } }
             UNION { ?p a/rdfs:subClassOf* hq:InfrastructureProject ; hq:connects|hq:locatedIn ?x } }""")
-    if page == "regions.html":
+    if page == "regions.html":  # the region network's divisions, and the places the typed linkages join
         from graph.outputs.network import region_network
 
-        return region_network(store).number_of_nodes()
+        return len(set(region_network(store).nodes) | {r for l in read_linkages(store) for r in (l.a, l.b)})
     if page == "measures.html":  # the provision, its parent, what it names, and their places, parents, members
         names = "hq:mentionsRegion|hq:mentionsProject|hq:mentionsInstitution|hq:usesInstrument|hq:citesDocument"
         context = "hq:parentRegion|hq:hasMember|hq:locatedIn|hq:connects|skos:broader"
@@ -217,30 +218,47 @@ def test_infrastructure_view_draws_projects_and_their_regions_on_the_map(real):
 
 
 def test_region_view_draws_the_region_network_on_the_map(real):
+    """The map draws the typed linkages as stated (a policy area or a foreign partner is a place of its own, one
+    line per kind and pair) over the divisions of the region network; the network (graph/outputs/network.py) is
+    the same linkages of the measures lifted to divisions, so each of its links has a line of the map under it."""
     from graph.outputs.network import region_network
 
     out, store = real
     network = region_network(store)
+    linkages = read_linkages(store)
     data = payload(out / "regions.html")
-    assert not data["physics"] and data["map"]
+    assert not data["physics"] and data["map"] and data["typed"]
     nodes = {n["iri"]: n for n in data["nodes"]}
-    assert set(nodes) == set(network.nodes)
+    assert set(nodes) == set(network.nodes) | {r for l in linkages for r in (l.a, l.b)}
     by_measures = sorted(network.nodes, key=lambda r: network.nodes[r]["measures"])
     assert [nodes[r]["size"] for r in by_measures] == sorted(nodes[r]["size"] for r in by_measures)
     at = {iri.removeprefix(HQR): (n["x"], n["y"]) for iri, n in nodes.items()}
     assert at["region/shanghai"][0] > at["region/suzhou"][0] > at["region/hefei"][0], "east is to the right"
     assert at["region/hangzhou"][1] > at["region/suzhou"][1] > at["region/nantong"][1], "north is up"
     iri = [n["iri"] for n in data["nodes"]]
-    edges = {frozenset((iri[e["from"]], iri[e["to"]])): e for e in data["edges"]}
-    assert set(edges) == {frozenset(e) for e in network.edges}
-    for (a, b), attrs in network.edges.items():
-        edge = edges[frozenset((a, b))]
-        facts = {f[1]: f[2] for f in edge["facts"]}
-        assert facts["weight"] == str(attrs["weight"])
-        shared = {f"Measure {n}" for n in attrs["measures"].split(", ") if n}
-        assert {data["sources"][q[0]][1] for q in edge["quotes"]} <= shared, f"a quote of {a}–{b} from elsewhere"
-    # Measure 19 links Shanghai and Hangzhou through 沪乍杭铁路 (a transport connection): its words are on that link.
-    link = edges[frozenset((HQR + "region/shanghai", HQR + "region/hangzhou"))]
+    kinds = [(k["zh"], k["en"]) for k in data["props"]]
+    drawn = {(kinds[e["prop"]], frozenset((iri[e["from"]], iri[e["to"]]))): e for e in data["edges"]}
+    stated = {((l.kind_zh, l.kind_en), frozenset((l.a, l.b))) for l in linkages}
+    assert set(drawn) == stated
+    for (_, pair), edge in drawn.items():
+        count = {f[1]: f[2] for f in edge["facts"]}["count"]
+        assert count == str(len({l.iri for l in linkages if frozenset((l.a, l.b)) == pair
+                                 and (l.kind_zh, l.kind_en) == kinds[edge["prop"]]}))
+    parents = {r["region"].value: r["parent"].value for r in run_named(store, "regions").records() if r.get("parent")}
+
+    def up(region: str) -> set[str]:  # the region and its parents (what the network lifts a region to)
+        found = {region}
+        while region in parents and parents[region] not in found:
+            region = parents[region]
+            found.add(region)
+        return found
+
+    lines = [tuple(pair) for _, pair in drawn]
+    for a, b in network.edges:
+        assert any(a in up(x) and b in up(y) or a in up(y) and b in up(x) for x, y in lines), \
+            f"the network links {a} and {b}; the map draws no line between them or places inside them"
+    # Measure 19 links Shanghai and Hangzhou through 沪乍杭铁路 (a transport connection): its words are on that line.
+    link = drawn[(("交通连接", "transport connection"), frozenset((HQR + "region/shanghai", HQR + "region/hangzhou")))]
     assert "沪乍杭铁路" in {q[2] for q in link["quotes"]}
 
 
@@ -386,13 +404,22 @@ def _click_node(page, iri: str) -> int:
     """Zoom onto a node and click its pixel; returns the id of the node the network selected."""
     node = page.evaluate("iri => hq.findNode(iri)", iri)
     assert node is not None, f"{iri} is not on the page"
+    # Its centre, or where a smaller node drawn over it hides the centre, the first visible part of its disk.
     point = page.evaluate("""id => {
         const pos = hq.network.getPositions([id])[id];
         hq.network.moveTo({position: pos, scale: 2.5, animation: false});
-        const dom = hq.network.canvasToDOM(pos);
-        const box = document.getElementById('network').getBoundingClientRect();
-        return {x: box.left + dom.x, y: box.top + dom.y};
+        const box = hq.network.getBoundingBox(id), r = Math.min(box.right - box.left, box.bottom - box.top) / 2;
+        const frame = document.getElementById('network').getBoundingClientRect();
+        for (const f of [0, 0.6, 0.85]) {
+            for (let k = 0; k < (f ? 12 : 1); k++) {
+                const dom = hq.network.canvasToDOM({x: pos.x + f * r * Math.cos(k * Math.PI / 6),
+                                                    y: pos.y + f * r * Math.sin(k * Math.PI / 6)});
+                if (hq.network.getNodeAt(dom) === id) return {x: frame.left + dom.x, y: frame.top + dom.y};
+            }
+        }
+        return null;
     }""", node)
+    assert point is not None, f"{iri} is hidden under other nodes"
     page.mouse.click(point["x"], point["y"])
     selected = page.evaluate("hq.network.getSelectedNodes()")
     assert selected == [node], f"clicked {iri} at {point}, selected {selected}"
