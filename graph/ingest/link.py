@@ -288,6 +288,31 @@ def cited_titles(span: Span, taken: set[int], titles: dict[str, str] | None = No
     return found
 
 
+# A document cited by its number (发文字号): 国科发高〔2018〕235号 after a bracket or a comma, 国务院令第707号.
+CITED_NUMBER = re.compile(r"(?<=[（(，,、；：“《\s])[\u4e00-\u9fa5]{1,6}〔[0-9]{4}〕[0-9]+号|"
+                          r"(?:中华人民共和国)?国务院令第[0-9]+号")
+
+
+def cited_numbers(span: Span, titles_found: list[Mention]) -> list[Mention]:
+    """Documents cited by their number. A number in the bracket right after a cited title (《…》（国发〔2004〕20号）)
+    is that title's document, not another one."""
+    found = []
+    for match in CITED_NUMBER.finditer(span.text):
+        i, j = match.span()
+        start, end = span.original_range(i, j)
+        number = match.group()
+        prefix, suffix = span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS]
+        before = span.text[max(0, i - 2):i]
+        title = next((t for t in titles_found if before in ("》（", "》(") and 0 <= start - t.end <= 2), None)
+        if title is not None:
+            found.append(Mention(title.entity_id, "document", number, start, end, prefix, suffix, None,
+                                 title.origin, title.name, title.record))
+        else:
+            found.append(Mention(extracted_id("document", number), "document", number, start, end, prefix,
+                                 suffix, None, "extracted", number))
+    return found
+
+
 def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> list[Mention]:
     """Names found by their ending, as extracted (never curated) entities."""
     found = []
@@ -395,6 +420,7 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
                 if national:
                     # a cited title is one name: the places and bodies inside it are not mentions of their own
                     more = cited_titles(span, set(), titles)
+                    more += cited_numbers(span, more)
                     inside = {o for m in more for o in range(m.start - 1, m.end + 1)}
                     blocked = national_blocked(span)
                     found = [m for m in found if m.kind == "instrument" or not (
@@ -402,9 +428,12 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
                         or any(b0 <= m.start and m.end <= b1 for b0, b1 in blocked))]
                     taken = inside.copy()
                     national_found = national_mentions(span, taken, year, matcher.curated_codes)
-                    # a longer name of the national gazetteer (国务院办公厅) wins over a curated one inside it (国务院)
+                    # a longer name of the national gazetteer (国务院办公厅) wins over a curated one inside it (国务院),
+                    # and a division's name over a composite abbreviation it crosses (德阳 over 对德 in 对德阳)
                     found = [m for m in found if m.kind == "instrument" or not any(
-                        n.start <= m.start and m.end <= n.end and (n.end - n.start) > (m.end - m.start)
+                        (n.start <= m.start and m.end <= n.end and (n.end - n.start) > (m.end - m.start))
+                        or (m.via is not None and n.start < m.end and m.start < n.end
+                            and not (m.start <= n.start and n.end <= m.end))
                         for n in national_found)]
                     taken = {o for m in found if m.kind != "instrument" for o in range(m.start, m.end)} | inside
                     more += [n for n in national_found if not taken & set(range(n.start, n.end))]
@@ -428,19 +457,27 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
     return LinkedDocument(document, tuple(linked), tuple(candidates))
 
 
-DEFINITION = re.compile(r"[（(]以下(?:简称|称)(?:为)?[“\"《]?([^）)”\"》，,]{2,20})[”\"》]?[）)]")
+# （以下简称X）, and with the cited document's number first: （国发〔2004〕20号，以下简称《决定》）.
+DEFINITION = re.compile(r"[（(](?:[^（）()，,]{1,30}[，,])?以下(?:简称|称)(?:为)?[“\"《]?([^）)”\"》，,]{2,20})[”\"》]?[）)]")
 
 
 def _defined_short_forms(found_by):
     """'《中华人民共和国个人所得税法》（以下简称个人所得税法）': later 个人所得税法 is that law. The short form
-    stands for the mention that ends right before the bracket."""
+    stands for the mention that ends right before the bracket. It holds from its definition on (以下, hereafter),
+    and a form defined in title marks (以下简称《规划》) is that document only in title marks: the plain word 规划
+    before or after it is no citation (measured on the gold set: 6 false documents of sc-022 gone)."""
     forms: dict[str, Mention] = {}
+    since: dict[str, int] = {}  # file offset of the definition
+    marked: set[str] = set()
     for _, span, found in found_by:
         for match in DEFINITION.finditer(span.text):
             before = span.offsets[match.start() - 1] + 1 if match.start() > 0 else None
             named = [m for m in found if m.kind != "instrument" and before is not None and 0 <= before - m.end <= 1]
-            if named:
-                forms.setdefault(match.group(1), max(named, key=lambda m: m.end - m.start))
+            if named and match.group(1) not in forms:
+                forms[match.group(1)] = max(named, key=lambda m: m.end - m.start)
+                since[match.group(1)] = span.offsets[match.start()]
+                if span.text[match.start(1) - 1] == "《":
+                    marked.add(match.group(1))
     if not forms:
         return found_by
     index = FormIndex(forms)
@@ -451,6 +488,9 @@ def _defined_short_forms(found_by):
         for i, j, form in index.finditer(span.text):
             start, end = span.original_range(i, j)
             if taken & set(range(start, end)) or span.text[max(0, i - 4):i].endswith(("简称", "简称为", "称")):
+                continue
+            if start < since[form] or (form in marked and not (span.text[i - 1:i] == "《" and
+                                                                 span.text[j:j + 1] == "》")):
                 continue
             t = forms[form]
             kept.append(Mention(t.entity_id, t.kind, form, start, end, span.text[max(0, i - CONTEXT_CHARS):i],
