@@ -165,7 +165,7 @@ def outermost(mentions: list) -> list:
             return False
         if n.end - n.start > m.end - m.start:
             return True
-        return len(n.name) > len(n.quote) and not len(m.name) > len(m.quote) and n.origin == "extracted"
+        return n.origin == "extracted" and len(n.name) > len(n.quote) and m.origin != "extracted"
 
     return sorted((m for m in mentions if not any(covers(n, m) for n in mentions)), key=lambda m: m.start)
 

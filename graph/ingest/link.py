@@ -30,14 +30,17 @@ CANDIDATE_ENDINGS = ("铁路", "港区", "机场", "中心", "基地", "枢纽",
                      "领导小组", "工作小组", "办公室")
 # Characters that end a name on its left: punctuation and the genre's function words and verbs.
 CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支持|推动|推进|加快|依托|打造|建设|设立|实施|建立|鼓励|"
-                                 r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|等|将|为|对|于|用好|发展|接入|提升|"
+                                 r"加强|构建|开展|共建|引进|位于|在|与|和|及|的|(?<![高平同对均上中初])等|将|为|对|于|用好|发展|接入|提升|"
                                  r"承接|积极|满足|拓展|培育|优化|完善|依法依规|紧扣|增强|利用|连接|塑造|确定|是|选取|优先|审核|了|研究|"
                                  r"目前|该|集中|尽快|申报|落实|探索|形成|深化|强化|健全|组建|成立|包括|通过|按照|"
                                  r"根据|围绕|面向|参与|加大|促进|引导|规范|做好|提供|统筹|协调|有序|分类|各类|"
-                                 r"一批|若干|具有|符合|有条件的|一个")
+                                 r"一批|若干|具有|符合|有条件的|一个|同意|统称|简称|把|推广|引领|规划|做大做强|享受|"
+                                 r"并入|纳入|发生|以(?=[0-9])|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其")
 # '中心城市' is a central city, not a centre.
 CANDIDATE_NOT_BEFORE = ("城市",)
 CANDIDATE_MAX_CHARS = 16
+# A provisional name may be longer: 淮南－南京－上海1000千伏特高压交流输电工程 (the stops cut it on the left).
+PROVISIONAL_MAX_CHARS = 26
 
 
 @dataclass(frozen=True)
@@ -313,46 +316,220 @@ def cited_numbers(span: Span, titles_found: list[Mention]) -> list[Mention]:
     return found
 
 
-def provisional_mentions(span: Span, taken: set[int], matcher: "Matcher") -> list[Mention]:
-    """Names found by their ending, as extracted (never curated) entities."""
-    found = []
-    for candidate in matcher.candidates(span, [], "", endings_only=True):
-        ending = candidate.rule.removeprefix("ending:")
-        kind = PROVISIONAL_KIND.get(ending)
-        if kind is None or taken & set(range(candidate.start, candidate.end)):
+# Provisional names: the ending that makes a name and the kind it names (the longest ending at a place wins).
+# Facilities, lines, hubs, systems and named events are projects; bodies and enterprises institutions; named zones,
+# belts and metropolitan areas regions (bench/gold/README-B.md, rules 6 and 7).
+PROVISIONAL_ENDINGS = {
+    "project": ("铁路", "高铁", "高速公路", "公路", "港区", "港", "码头", "机场", "枢纽", "通道", "专线", "工程", "大桥",
+                "二桥", "隧道", "航道网", "航道", "水道", "电站", "电厂", "接收站", "转运）站", "管道", "联络线", "电网",
+                "基地", "系统", "平台", "骨干网络", "水库", "冬奥会", "冬残奥会", "博览会", "国家公园"),
+    "institution": ("中心", "实验室", "委员会", "联席会议", "领导小组", "工作小组", "协调小组", "办公室", "交易所",
+                    "有限责任公司", "公司", "集团", "煤矿", "气矿", "天文台", "气象台"),
+    "region": ("园区", "示范区", "开发区", "高新区", "新区", "试验区", "合作区", "发展区", "集聚区", "功能区", "产业园",
+               "合作园", "分区", "都市圈", "城市带", "经济带", "文化带", "创新带", "生态带", "走廊", "城市副中心"),
+}
+PROVISIONAL_KIND = {ending: kind for kind, endings in PROVISIONAL_ENDINGS.items() for ending in endings}
+# A centre of transport, logistics or data is a facility (上海国际航运中心), not a body.
+FACILITY_CENTRES = ("航运中心", "集散中心", "物流中心", "数据中心", "联运服务中心", "航空联运中心")
+# What may follow an ending without the name going on: 港口, 港澳 and 中心城市 are words, not names; a 枢纽功能 is
+# a city's role (杭州、南京、合肥区域航空枢纽功能: the cities are meant).
+ENDING_NOT_BEFORE = {"港": ("口", "澳", "航", "务", "城", "产"), "中心": ("城市", "区", "镇"), "枢纽": ("功能",),
+                     "公路": ("网",), "平台": ("经济",)}
+# Endings that only make an enterprise; its name is what stands after the place it is in (大同市杏儿沟煤矿).
+ENTERPRISE_ENDINGS = ("有限责任公司", "公司", "集团", "煤矿", "气矿")
+# Systems and platforms of the whole country have no place in their name (国家企业信用信息公示系统).
+NATIONAL_PREFIXES = ("国家", "全国")
+NATIONAL_ENDINGS = ("系统", "平台", "骨干网络")
+PHASE = re.compile(r"[一二三四五]期")
+LIST_SEPARATORS = "、和及"
+CONJUNCT_MAX = 12
+# Between 等 and the shared head: 宁马、合宁、京沪等高速公路; 常泰、龙潭等过江通道; 桐城、宁国等抽水蓄能电站.
+LIST_HEAD_MODIFIER = re.compile(r"(?<![高平同对均上中初])等([\u4e00-\u9fa5]{0,6}?)$")
+
+
+def _provisional_ending_index():
+    return re.compile("|".join(map(re.escape, sorted(PROVISIONAL_KIND, key=len, reverse=True))))
+
+
+PROVISIONAL_ENDING = _provisional_ending_index()
+
+
+def _left_edge(text: str, limit: int, end: int) -> int:
+    """Where a name that ends at `end` begins: after the last stop (punctuation, function word, verb) within
+    CANDIDATE_MAX_CHARS; a bracketed part inside a name (苏州（太仓）港, 淮北矿业（集团）公司) does not stop it."""
+    begin = max(limit, end - PROVISIONAL_MAX_CHARS)
+    position = end
+    while True:
+        stops = list(CANDIDATE_LEFT_STOP.finditer(text, begin, position))
+        if not stops:
+            # no stop within reach: the start of the text or the name before, else no name can be cut out
+            return begin if begin in (0, limit) else None
+        last = stops[-1]
+        if last.group() in ("）", ")"):
+            opening = max(text.rfind("（", begin, last.start()), text.rfind("(", begin, last.start()))
+            if opening > begin and 1 <= last.start() - opening - 1 <= 6 and _is_name_char(text[opening - 1]):
+                position = opening
+                continue
+        return last.end()
+
+
+def _is_name_char(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff" or c.isalnum()
+
+
+def _leading_division(text: str, full_only: bool = False) -> int:
+    """Length of a province-level name, or of any division's full name, that `text` starts with (安徽, 大同市),
+    when something of at least 2 characters is left after it; 0 otherwise."""
+    from graph.ingest import national
+
+    g = national.build()
+    for k in range(min(len(text) - 2, 9), 1, -1):
+        for f in g.forms.get(text[:k], ()):
+            record = g.records[f.record_id]
+            if record.kind == "division" and (f.form == "full" or (not full_only and record.level == "province")):
+                return k
+    return 0
+
+
+def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher") -> list[Mention]:
+    """Names found by their ending, as extracted (never curated) entities: a name may hold the places or bodies
+    already found (宁波舟山港 holds 宁波 and 舟山) but never cuts one in two, and is never inside a longer one.
+    The conjuncts of a list before a shared head are names of the same kind (沪苏湖、通苏嘉甬、沪乍杭铁路;
+    宁马、合宁、京沪等高速公路), each named conjunct + head."""
+    text = span.text
+    spans_found = [(m.start, m.end) for m in existing if m.kind != "instrument"]
+
+    def free(start: int, end: int, conjunct: bool) -> bool:
+        """Neither crossing nor inside a name already found, nor equal to one (苏州工业园区, curated, is not found
+        again as an extracted name) unless it is a conjunct (宁海 of 宁海、长龙山…抽水蓄能电站 stands for more)."""
+        return not any(a < end and start < b and (not (start <= a and b <= end) or
+                                                  (not conjunct and (a, b) == (start, end)))
+                       for a, b in spans_found)
+
+    found: list[Mention] = []
+
+    def add(kind: str, quote_i: int, quote_j: int, name: str) -> None:
+        start, end = span.original_range(quote_i, quote_j)
+        if not free(start, end, name != text[quote_i:quote_j]) or any(m.start <= start and end <= m.end for m in found):
+            return
+        inner = [m for m in found if start <= m.start and m.end <= end]
+        if kind != "institution" and inner and all(
+                m.start > start or not _has_proper_part(text[quote_i + (m.end - start):quote_j], matcher)
+                for m in inner if m.end < end):
+            # 上海国际航运中心|集装箱枢纽港: a name that only goes on with a generic phrase is the name before it
+            if any(m.end < end and m.start == start for m in inner):
+                return
+        found[:] = [m for m in found if not (start <= m.start and m.end <= end)]
+        found.append(Mention(extracted_id(kind, name), kind, text[quote_i:quote_j], start, end,
+                             text[max(0, quote_i - CONTEXT_CHARS):quote_i], text[quote_j:quote_j + CONTEXT_CHARS],
+                             None, "extracted", name))
+
+    previous_end = 0
+    for match in PROVISIONAL_ENDING.finditer(text):
+        ending = match.group()
+        kind = PROVISIONAL_KIND[ending]
+        end = match.end()
+        if text.startswith(CANDIDATE_NOT_BEFORE + ENDING_NOT_BEFORE.get(ending, ()), end):
             continue
-        text = candidate.text
-        if text.startswith(GENERIC_LEFT) or len(text) - len(ending) < 2 or not _has_proper_part(text[:-len(ending)],
-                                                                                                  matcher):
+        phase = PHASE.match(text, end)
+        if phase:
+            end = phase.end()
+        # an enterprise's name starts after the enterprise named before it (淮北矿业（集团）公司芦岭煤矿)
+        limit = previous_end if ending in ENTERPRISE_ENDINGS else 0
+        begin = _left_edge(text, limit, match.start())
+        if begin is None:
             continue
-        i = span.offsets.index(candidate.start)
-        j = i + len(text)
-        found.append(Mention(extracted_id(kind, text), kind, text, candidate.start, candidate.end,
-                             span.text[max(0, i - CONTEXT_CHARS):i], span.text[j:j + CONTEXT_CHARS], None,
-                             "extracted", text))
-        # '沪苏湖、通苏嘉甬、沪乍杭铁路': the conjuncts before the shared head are names of the same kind
-        k = i
-        while k > 0 and span.text[k - 1] == "、":
-            b = k - 1
-            a = max(0, b - 12)
-            stops = list(CANDIDATE_LEFT_STOP.finditer(span.text, a, b))
-            if stops:
-                a = stops[-1].end()
-            elif a > 0:
-                break  # no stop within reach: not a list of short names
-            conjunct = span.text[a:b]
-            if len(conjunct) < 2 or not _has_proper_part(conjunct, matcher):
+        ending_start, _ = span.original_range(match.start(), match.end())
+        if any(a <= ending_start < b for a, b in spans_found):
+            continue  # the ending is part of a name already found (港 of 连云港, 中心 of 城市副中心)
+        head = LIST_HEAD_MODIFIER.search(text, max(0, match.start() - 7), match.start())
+        listed = head is not None and not CANDIDATE_LEFT_STOP.search(head.group(1))
+        if listed:
+            item_end = head.start()
+            item_begin = _list_item_start(text, item_end)
+            if item_begin is None:
+                continue
+            shared = text[head.start() + 1:end]
+            items = [(item_begin, item_end)]
+        else:
+            shared = ""
+            items = [(begin, end)]
+        a, b = items[0]
+        stem = text[a:b] if listed else text[a:match.start()]
+        if kind == "institution" and ending == "中心" and text[begin:end].endswith(FACILITY_CENTRES):
+            kind = "project"
+        if len(stem) < 2 or stem.startswith(GENERIC_LEFT):
+            continue
+        # the conjuncts before it
+        k = a
+        while k > 0 and text[k - 1] in LIST_SEPARATORS:
+            item_begin = _list_item_start(text, k - 1)
+            if item_begin is None:
                 break
-            start, end = span.original_range(a, b)
-            if taken & set(range(start, end)):
-                break
-            name = conjunct + ending
-            found.append(Mention(extracted_id(kind, name), kind, conjunct, start, end,
-                                 span.text[max(0, a - CONTEXT_CHARS):a], span.text[b:b + CONTEXT_CHARS], None,
-                                 "extracted", name))
-            k = a
+            items.append((item_begin, k - 1))
+            k = item_begin
+        in_list = listed or len(items) > 1
+        if ending == "港" and not _made_of_places(re.sub(r"[（(）)]", "", stem), matcher):
+            continue  # 上海港, 宁波舟山港, 苏州（太仓）港: a port is named by its places only (上海临港 is a place)
+        proper = [_has_proper_part(text[i:j] if (listed or n) else stem, matcher) or (
+            in_list and n > 0 and j - i <= 4) or (
+            ending in ENTERPRISE_ENDINGS and _leading_division(text[i:j], full_only=False) > 0) or (
+            ending in NATIONAL_ENDINGS and text[i:j].startswith(NATIONAL_PREFIXES) and len(stem) >= 6)
+            for n, (i, j) in enumerate(items)]
+        if not (proper[0] or (in_list and any(_has_proper_part(text[i:j], matcher) for i, j in items))):
+            continue
+        previous_end = end
+        if in_list and not listed:
+            # the head the conjuncts share: the last item after its own place (金寨|抽水蓄能电站, 宁波|都市圈)
+            i, j = items[0]
+            own = max((k for k in range(2, j - i - len(ending) + 1) if _has_proper_part(text[i:i + k], matcher)),
+                      default=0)
+            shared = text[i + own:j] if own else ending
+        for n, (i, j) in enumerate(items):
+            if in_list or ending in ENTERPRISE_ENDINGS:
+                cut = _leading_division(text[i:j], full_only=not in_list and ending not in ENTERPRISE_ENDINGS)
+                if in_list or ending in ENTERPRISE_ENDINGS:
+                    i += cut
+            if j - i < 2 or (n > 0 and not proper[n]):
+                continue
+            if n == 0 and not listed:
+                add(kind, i, j, text[i:j])
+            else:
+                item = text[i:j]
+                add(kind, i, j, item if item.endswith(ending) else item + (shared or ending))
     return found
 
+
+def _made_of_places(text: str, matcher: "Matcher") -> bool:
+    """宁波舟山 = 宁波 + 舟山: the text splits into curated forms and divisions of the national gazetteer."""
+    from graph.ingest import national
+
+    g = national.build()
+    if not text:
+        return True
+    return any((text[:k] in matcher.curated_forms or any(g.records[f.record_id].kind == "division"
+                                                          for f in g.forms.get(text[:k], ())))
+               and _made_of_places(text[k:], matcher) for k in range(len(text), 1, -1))
+
+
+def _list_item_start(text: str, end: int) -> int | None:
+    """Where the list item that ends at `end` (before a separator or 等) begins: after the previous separator or
+    stop, within CONJUNCT_MAX characters; None when there is none (not a list of short names)."""
+    a = max(0, end - CONJUNCT_MAX)
+    position = end
+    while True:
+        stops = [m for m in CANDIDATE_LEFT_STOP.finditer(text, a, position)]
+        separators = [x for x in range(a, position) if text[x] == "、"]
+        candidates = [m.end() for m in stops] + [x + 1 for x in separators]
+        if not candidates:
+            return 0 if a == 0 else None
+        begin = max(candidates)
+        if begin > 0 and text[begin - 1] in "）)" and begin < end:
+            opening = max(text.rfind("（", a, begin), text.rfind("(", a, begin))
+            if opening > a and _is_name_char(text[opening - 1]):
+                position = opening
+                continue
+        return begin if end - begin >= 1 else None
 
 
 def title_key(title: str) -> str:
@@ -374,19 +551,26 @@ def _has_proper_part(stem: str, matcher: "Matcher") -> bool:
         return True
     g = national.build()
     initials = _place_initials()
-    if any(stem[k] in initials and stem[k + 1] in initials for k in range(len(stem) - 1)):
-        return True  # 商合杭, 沪苏湖: places abbreviated to a character each
+    if 2 <= len(stem) <= 5 and all(c in initials for c in stem):
+        # 商合杭, 沪苏湖: places abbreviated to a character each. Only a stem made of them all: two such
+        # characters side by side anywhere let 国家高新技术产业开发区 and 科技创新重大平台 through (about 260 of the
+        # commonest characters begin some city's name).
+        return True
     for i in range(len(stem)):
         for j in range(i + 2, min(len(stem), i + 8) + 1):
             part = stem[i:j]
             if part in matcher.curated_forms or any(
-                    g.records[f.record_id].kind in ("division", "country") for f in g.forms.get(part, ())):
+                    g.records[f.record_id].kind in ("division", "country", "central_body")
+                    for f in g.forms.get(part, ())):
                 return True
     return False
 
 
 # The one-character abbreviations of the province-level divisions (GB/T 2260 简称, with their second forms).
 PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀贵黔云滇藏陕秦甘陇青宁新港澳台"
+# Cities' one-character names that are not their first character (甬 Ningbo, 锡 Wuxi, 榕 Fuzhou, 穗 Guangzhou,
+# 蓉 Chengdu, 邕 Nanning, 筑 Guiyang, 鹭 Xiamen): 通苏嘉甬, 沪舟甬.
+CITY_ABBREVIATIONS = "甬锡榕穗蓉邕筑鹭"
 
 
 @lru_cache(maxsize=1)
@@ -395,7 +579,7 @@ def _place_initials() -> frozenset[str]:
     from graph.ingest import national
 
     g = national.build()
-    return frozenset(PROVINCE_ABBREVIATIONS) | frozenset(
+    return frozenset(PROVINCE_ABBREVIATIONS + CITY_ABBREVIATIONS) | frozenset(
         r.name[0] for r in g.records.values()
         if r.kind == "division" and r.level in ("province", "prefecture") and r.years[1] is None)
 
@@ -438,7 +622,7 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
                     taken = {o for m in found if m.kind != "instrument" for o in range(m.start, m.end)} | inside
                     more += [n for n in national_found if not taken & set(range(n.start, n.end))]
                     taken |= {o for m in more for o in range(m.start, m.end)}
-                    more += provisional_mentions(span, taken, matcher)
+                    more += provisional_mentions(span, [m for m in found + more if m.kind != "instrument"], matcher)
                     found = found + more
                 found_by.append((provision, span, found))
     if national:
