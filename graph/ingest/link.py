@@ -201,7 +201,7 @@ def provision_name(provision: Provision) -> str:
 NOT_LINKED = frozenset({"iso:CN"})
 # World regions (m49: 欧洲, 中东…) have no parent in the region hierarchy and no reader asked for them yet.
 NOT_LINKED_PREFIXES = ("m49:",)
-NATIONAL_KIND = {"division": "region", "country": "region", "world_region": "region",
+NATIONAL_KIND = {"division": "region", "country": "region", "world_region": "region", "area": "region",
                  "central_body": "institution", "local_body": "institution"}
 # Provisional names: a head ending that names a thing of a kind, cut on the left as the candidates are.
 PROVISIONAL_KIND = {"铁路": "project", "港区": "project", "机场": "project", "枢纽": "project", "通道": "project",
@@ -560,7 +560,7 @@ def _has_proper_part(stem: str, matcher: "Matcher") -> bool:
         for j in range(i + 2, min(len(stem), i + 8) + 1):
             part = stem[i:j]
             if part in matcher.curated_forms or any(
-                    g.records[f.record_id].kind in ("division", "country", "central_body")
+                    g.records[f.record_id].kind in ("division", "country", "area", "central_body")
                     for f in g.forms.get(part, ())):
                 return True
     return False
