@@ -35,7 +35,7 @@ CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支�
                                  r"目前|该|集中|尽快|申报|落实|探索|形成|深化|强化|健全|组建|成立|包括|通过|按照|"
                                  r"根据|围绕|面向|参与|加大|促进|引导|规范|做好|提供|统筹|协调|有序|分类|各类|"
                                  r"一批|若干|具有|符合|有条件的|一个|同意|统称|简称|把|推广|引领|规划|做大做强|享受|"
-                                 r"并入|纳入|发生|以(?=[0-9])|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其")
+                                 r"并入|纳入|发生|以(?=[0-9])|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其(?!他)")
 # '中心城市' is a central city, not a centre.
 CANDIDATE_NOT_BEFORE = ("城市",)
 CANDIDATE_MAX_CHARS = 16
@@ -320,13 +320,14 @@ def cited_numbers(span: Span, titles_found: list[Mention]) -> list[Mention]:
 # Facilities, lines, hubs, systems and named events are projects; bodies and enterprises institutions; named zones,
 # belts and metropolitan areas regions (bench/gold/README-B.md, rules 6 and 7).
 PROVISIONAL_ENDINGS = {
-    "project": ("铁路", "高铁", "高速公路", "公路", "港区", "港", "码头", "机场", "枢纽", "通道", "专线", "工程", "大桥",
+    "project": ("项目", "建设试点", "试点", "铁路", "高铁", "高速公路", "公路", "港区", "港", "码头", "机场", "枢纽", "通道", "专线", "工程", "大桥",
                 "二桥", "隧道", "航道网", "航道", "水道", "电站", "电厂", "接收站", "转运）站", "管道", "联络线", "电网",
                 "基地", "系统", "平台", "骨干网络", "水库", "冬奥会", "冬残奥会", "博览会", "国家公园"),
     "institution": ("中心", "实验室", "委员会", "联席会议", "领导小组", "工作小组", "协调小组", "办公室", "交易所",
-                    "有限责任公司", "公司", "集团", "煤矿", "气矿", "天文台", "气象台"),
+                    "有限责任公司", "公司", "煤矿", "气矿", "天文台", "气象台"),
     "region": ("园区", "示范区", "开发区", "高新区", "新区", "试验区", "合作区", "发展区", "集聚区", "功能区", "产业园",
-               "合作园", "分区", "都市圈", "城市带", "经济带", "文化带", "创新带", "生态带", "走廊", "城市副中心"),
+               "合作园", "分区", "都市圈", "城市带", "经济带", "文化带", "创新带", "生态带", "走廊", "城市副中心",
+               "革命老区", "老区", "地区"),
 }
 PROVISIONAL_KIND = {ending: kind for kind, endings in PROVISIONAL_ENDINGS.items() for ending in endings}
 # A centre of transport, logistics or data is a facility (上海国际航运中心), not a body.
@@ -336,11 +337,24 @@ FACILITY_CENTRES = ("航运中心", "集散中心", "物流中心", "数据中�
 ENDING_NOT_BEFORE = {"港": ("口", "澳", "航", "务", "城", "产"), "中心": ("城市", "区", "镇"), "枢纽": ("功能",),
                      "公路": ("网",), "平台": ("经济",)}
 # Endings that only make an enterprise; its name is what stands after the place it is in (大同市杏儿沟煤矿).
-ENTERPRISE_ENDINGS = ("有限责任公司", "公司", "集团", "煤矿", "气矿")
+ENTERPRISE_ENDINGS = ("有限责任公司", "公司", "煤矿", "气矿")
 # Systems and platforms of the whole country have no place in their name (国家企业信用信息公示系统).
 NATIONAL_PREFIXES = ("国家", "全国")
-NATIONAL_ENDINGS = ("系统", "平台", "骨干网络")
+NATIONAL_ENDINGS = ("系统", "平台", "骨干网络", "委员会", "领导小组", "协调小组", "联席会议")
 PHASE = re.compile(r"[一二三四五]期")
+# 项目 names a project only as the head of a list (沪苏湖、合新等规划项目) or after a figure (60万吨乙烯项目).
+LIST_ONLY_ENDINGS = ("项目",)
+# 试点 and 工程 after a quoted name (“无废城市”建设试点); 试点 needs the quotes.
+QUOTED_ENDINGS = ("建设试点", "试点")
+# What may not stand right before an ending: 上下游 is 'up- and downstream', no reach.
+ENDING_NOT_AFTER = {"下游": ("上",)}
+# A river's reaches and basin: 长江上游, 长江中上游, 淮河流域.
+REACH = re.compile(r"上中游|中上游|中下游|上游|中游|下游|流域|干流")
+# On the left of a body's name only punctuation and function words stop it: a body's name holds verbs
+# (京津冀协同发展领导小组, 国家职业教育指导咨询委员会).
+INSTITUTION_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|在|与|和|及|的|(?<![高平同对均上中初])等|将|为|对|于|由|经|"
+                                   r"是|了|同意|设立|建立|成立|组建|撤销|设|请|向|会同|并入|按照|根据|其|该|各|"
+                                   r"[0-9]+(?:起|个|家|项|批|条|所|座|名)")
 LIST_SEPARATORS = "、和及"
 CONJUNCT_MAX = 12
 # Between 等 and the shared head: 宁马、合宁、京沪等高速公路; 常泰、龙潭等过江通道; 桐城、宁国等抽水蓄能电站.
@@ -354,17 +368,21 @@ def _provisional_ending_index():
 PROVISIONAL_ENDING = _provisional_ending_index()
 
 
-def _left_edge(text: str, limit: int, end: int) -> int:
+def _left_edge(text: str, limit: int, end: int, stops_pattern: re.Pattern | None = None) -> int | None:
     """Where a name that ends at `end` begins: after the last stop (punctuation, function word, verb) within
     CANDIDATE_MAX_CHARS; a bracketed part inside a name (苏州（太仓）港, 淮北矿业（集团）公司) does not stop it."""
     begin = max(limit, end - PROVISIONAL_MAX_CHARS)
     position = end
     while True:
-        stops = list(CANDIDATE_LEFT_STOP.finditer(text, begin, position))
+        stops = list((stops_pattern or CANDIDATE_LEFT_STOP).finditer(text, begin, position))
         if not stops:
             # no stop within reach: the start of the text or the name before, else no name can be cut out
             return begin if begin in (0, limit) else None
         last = stops[-1]
+        if last.group() in ("”", '"'):
+            opening = text.rfind("“", begin, last.start())
+            if opening >= begin and 1 <= last.start() - opening - 1 <= 12:
+                return opening  # “无废城市”建设试点, “千村示范、万村整治”工程: the quoted name begins it
         if last.group() in ("）", ")"):
             opening = max(text.rfind("（", begin, last.start()), text.rfind("(", begin, last.start()))
             if opening > begin and 1 <= last.start() - opening - 1 <= 6 and _is_name_char(text[opening - 1]):
@@ -429,21 +447,23 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
         ending = match.group()
         kind = PROVISIONAL_KIND[ending]
         end = match.end()
-        if text.startswith(CANDIDATE_NOT_BEFORE + ENDING_NOT_BEFORE.get(ending, ()), end):
+        if text.startswith(CANDIDATE_NOT_BEFORE + ENDING_NOT_BEFORE.get(ending, ()), end) or \
+                text[:match.start()].endswith(ENDING_NOT_AFTER.get(ending, ("\0",))):
             continue
         phase = PHASE.match(text, end)
         if phase:
             end = phase.end()
         # an enterprise's name starts after the enterprise named before it (淮北矿业（集团）公司芦岭煤矿)
         limit = previous_end if ending in ENTERPRISE_ENDINGS else 0
-        begin = _left_edge(text, limit, match.start())
+        stops = INSTITUTION_LEFT_STOP if kind == "institution" else CANDIDATE_LEFT_STOP
+        begin = _left_edge(text, limit, match.start(), stops)
         if begin is None:
             continue
         ending_start, _ = span.original_range(match.start(), match.end())
         if any(a <= ending_start < b for a, b in spans_found):
             continue  # the ending is part of a name already found (港 of 连云港, 中心 of 城市副中心)
         head = LIST_HEAD_MODIFIER.search(text, max(0, match.start() - 7), match.start())
-        listed = head is not None and not CANDIDATE_LEFT_STOP.search(head.group(1))
+        listed = head is not None
         if listed:
             item_end = head.start()
             item_begin = _list_item_start(text, item_end)
@@ -452,6 +472,8 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             shared = text[head.start() + 1:end]
             items = [(item_begin, item_end)]
         else:
+            if ending in LIST_ONLY_ENDINGS and not PROPER_MARKS.search(text[begin:match.start()]):
+                continue  # 项目: a name only in 宁马、合宁等…项目 or with a figure (60万吨乙烯项目)
             shared = ""
             items = [(begin, end)]
         a, b = items[0]
@@ -460,44 +482,86 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             kind = "project"
         if len(stem) < 2 or stem.startswith(GENERIC_LEFT):
             continue
-        # the conjuncts before it
+        if ending in QUOTED_ENDINGS and not re.search(r"[“\"]", stem):
+            continue  # “无废城市”建设试点: a pilot is a name only with its quoted name
+        if ending == "港" and not _made_of_places(re.sub(r"[（(）)]", "", stem), matcher):
+            continue  # 上海港, 宁波舟山港, 苏州（太仓）港: a port is named by its places only (上海临港 is a place)
+
+        def proper(i: int, j: int) -> bool:
+            part = text[i:j]
+            return _has_proper_part(part, matcher) or (
+                ending in ENTERPRISE_ENDINGS and (_leading_division(part) > 0 or (limit and i == limit))) or (
+                ending in NATIONAL_ENDINGS and part.startswith(NATIONAL_PREFIXES) and j - i - len(ending) >= 4)
+
+        first_proper = proper(a, b if listed else match.start())
+        # the conjuncts before it: names of the same kind when each holds a place, or (facilities) is short
+        conjuncts = []
         k = a
         while k > 0 and text[k - 1] in LIST_SEPARATORS:
             item_begin = _list_item_start(text, k - 1)
             if item_begin is None:
                 break
-            items.append((item_begin, k - 1))
+            if proper(item_begin, k - 1) or (kind == "project" and k - 1 - item_begin <= 4):
+                conjuncts.append((item_begin, k - 1))
             k = item_begin
-        in_list = listed or len(items) > 1
-        if ending == "港" and not _made_of_places(re.sub(r"[（(）)]", "", stem), matcher):
-            continue  # 上海港, 宁波舟山港, 苏州（太仓）港: a port is named by its places only (上海临港 is a place)
-        proper = [_has_proper_part(text[i:j] if (listed or n) else stem, matcher) or (
-            in_list and n > 0 and j - i <= 4) or (
-            ending in ENTERPRISE_ENDINGS and _leading_division(text[i:j], full_only=False) > 0) or (
-            ending in NATIONAL_ENDINGS and text[i:j].startswith(NATIONAL_PREFIXES) and len(stem) >= 6)
-            for n, (i, j) in enumerate(items)]
-        if not (proper[0] or (in_list and any(_has_proper_part(text[i:j], matcher) for i, j in items))):
+        if not (first_proper or (conjuncts and any(_has_proper_part(text[i:j], matcher) for i, j in conjuncts))):
             continue
+        in_list = listed or bool(conjuncts)
         previous_end = end
         if in_list and not listed:
             # the head the conjuncts share: the last item after its own place (金寨|抽水蓄能电站, 宁波|都市圈)
             i, j = items[0]
             own = max((k for k in range(2, j - i - len(ending) + 1) if _has_proper_part(text[i:i + k], matcher)),
                       default=0)
-            shared = text[i + own:j] if own else ending
-        for n, (i, j) in enumerate(items):
+            shared = text[i + own:j] if own and j - i - own - len(ending) >= 2 else ending
+        for n, (i, j) in enumerate(items + conjuncts):
             if in_list or ending in ENTERPRISE_ENDINGS:
-                cut = _leading_division(text[i:j], full_only=not in_list and ending not in ENTERPRISE_ENDINGS)
-                if in_list or ending in ENTERPRISE_ENDINGS:
+                # 浙江宁海、长龙山: the province named first is a place of its own; so is 大同市 in 大同市杏儿沟煤矿
+                while (cut := _leading_division(text[i:j], full_only=not in_list)) and (in_list or cut):
                     i += cut
-            if j - i < 2 or (n > 0 and not proper[n]):
+                    if in_list:
+                        break
+            if j - i < 2:
                 continue
             if n == 0 and not listed:
                 add(kind, i, j, text[i:j])
             else:
                 item = text[i:j]
                 add(kind, i, j, item if item.endswith(ending) else item + (shared or ending))
+        # 环太湖, 长江上游: reaches and surroundings of a water body are places of their own
+    found.extend(_surroundings(span, existing, found))
     return found
+
+
+def _surroundings(span: Span, existing: list[Mention], found: list[Mention]) -> list[Mention]:
+    """环太湖, 环杭州湾 (around a water body), 长江上游, 长江中上游, 淮河流域 (its reaches and basin): extracted
+    regions holding the water body's mention."""
+    from graph.ingest import national
+
+    g = national.build()
+    text = span.text
+    taken = [(m.start, m.end) for m in existing + found if m.kind != "instrument"]
+    more = []
+    for m in existing:
+        if m.origin != "package" or not m.record.startswith("area:") or (g.records[m.record].note or "") != "water":
+            continue
+        i = span.offsets.index(m.start)
+        j = i + len(m.quote)
+        a, b = i, j
+        if text[i - 1:i] == "环":
+            a = i - 1
+        reach = REACH.match(text, j)
+        if reach:
+            b = reach.end()
+        if (a, b) == (i, j):
+            continue
+        start, end = span.original_range(a, b)
+        if any(x < end and start < y and not (start <= x and y <= end) for x, y in taken):
+            continue
+        name = text[a:b]
+        more.append(Mention(extracted_id("region", name), "region", name, start, end,
+                            text[max(0, a - CONTEXT_CHARS):a], text[b:b + CONTEXT_CHARS], None, "extracted", name))
+    return more
 
 
 def _made_of_places(text: str, matcher: "Matcher") -> bool:
