@@ -35,7 +35,7 @@ CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支�
                                  r"目前|该|集中|尽快|申报|落实|探索|形成|深化|强化|健全|组建|成立|包括|通过|按照|"
                                  r"根据|围绕|面向|参与|加大|促进|引导|规范|做好|提供|统筹|协调|有序|分类|各类|"
                                  r"一批|若干|具有|符合|有条件的|一个|同意|统称|简称|把|推广|引领|规划|做大做强|享受|"
-                                 r"并入|纳入|发生|以(?=[0-9])|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其(?!他)")
+                                 r"并入|纳入|发生|带动|以(?=[0-9])|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其(?!他)")
 # '中心城市' is a central city, not a centre.
 CANDIDATE_NOT_BEFORE = ("城市",)
 CANDIDATE_MAX_CHARS = 16
@@ -320,7 +320,7 @@ def cited_numbers(span: Span, titles_found: list[Mention]) -> list[Mention]:
 # Facilities, lines, hubs, systems and named events are projects; bodies and enterprises institutions; named zones,
 # belts and metropolitan areas regions (bench/gold/README-B.md, rules 6 and 7).
 PROVISIONAL_ENDINGS = {
-    "project": ("项目", "建设试点", "试点", "铁路", "高铁", "高速公路", "公路", "港区", "港", "码头", "机场", "枢纽", "通道", "专线", "工程", "大桥",
+    "project": ("项目", "建设试点", "试点", "出海口", "铁路", "高铁", "高速公路", "公路", "港区", "港", "码头", "机场", "枢纽", "通道", "专线", "工程", "大桥",
                 "二桥", "隧道", "航道网", "航道", "水道", "电站", "电厂", "接收站", "转运）站", "管道", "联络线", "电网",
                 "基地", "系统", "平台", "骨干网络", "水库", "冬奥会", "冬残奥会", "博览会", "国家公园"),
     "institution": ("中心", "实验室", "委员会", "联席会议", "领导小组", "工作小组", "协调小组", "办公室", "交易所",
@@ -347,13 +347,17 @@ LIST_ONLY_ENDINGS = ("项目",)
 # 试点 and 工程 after a quoted name (“无废城市”建设试点); 试点 needs the quotes.
 QUOTED_ENDINGS = ("建设试点", "试点")
 # What may not stand right before an ending: 上下游 is 'up- and downstream', no reach.
-ENDING_NOT_AFTER = {"下游": ("上",)}
+ENDING_NOT_AFTER = {"下游": ("上",), "地区": ("其他", "有关", "相关", "周边", "沿海", "贫困", "西部", "东部", "中部",
+                                                "上游", "中游", "下游")}
 # A river's reaches and basin: 长江上游, 长江中上游, 淮河流域.
-REACH = re.compile(r"上中游|中上游|中下游|上游|中游|下游|流域|干流")
+REACH = re.compile(r"上中游|中上游|中下游|上游|中游|下游")
+# A figure with a unit makes a 项目 a named project (60万吨乙烯项目); a date does not.
+QUANTITY = re.compile(r"[0-9]+(?:万|千|亿)?(?:吨|千瓦|千伏|公里|立方米|兆瓦)")
 # On the left of a body's name only punctuation and function words stop it: a body's name holds verbs
 # (京津冀协同发展领导小组, 国家职业教育指导咨询委员会).
 INSTITUTION_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|在|与|和|及|的|(?<![高平同对均上中初])等|将|为|对|于|由|经|"
-                                   r"是|了|同意|设立|建立|成立|组建|撤销|设|请|向|会同|并入|按照|根据|其|该|各|"
+                                   r"是|了|同意|设立|建立|成立|组建|撤销|设|请|向|会同|并入|纳入|按照|根据|其|该|各|支持|推动|加强|通过|参加|"
+                                   r"参与|承担|"
                                    r"[0-9]+(?:起|个|家|项|批|条|所|座|名)")
 LIST_SEPARATORS = "、和及"
 CONJUNCT_MAX = 12
@@ -368,7 +372,8 @@ def _provisional_ending_index():
 PROVISIONAL_ENDING = _provisional_ending_index()
 
 
-def _left_edge(text: str, limit: int, end: int, stops_pattern: re.Pattern | None = None) -> int | None:
+def _left_edge(text: str, limit: int, end: int, stops_pattern: re.Pattern | None = None,
+               quoted: bool = False) -> int | None:
     """Where a name that ends at `end` begins: after the last stop (punctuation, function word, verb) within
     CANDIDATE_MAX_CHARS; a bracketed part inside a name (苏州（太仓）港, 淮北矿业（集团）公司) does not stop it."""
     begin = max(limit, end - PROVISIONAL_MAX_CHARS)
@@ -379,7 +384,7 @@ def _left_edge(text: str, limit: int, end: int, stops_pattern: re.Pattern | None
             # no stop within reach: the start of the text or the name before, else no name can be cut out
             return begin if begin in (0, limit) else None
         last = stops[-1]
-        if last.group() in ("”", '"'):
+        if quoted and last.group() in ("”", '"'):
             opening = text.rfind("“", begin, last.start())
             if opening >= begin and 1 <= last.start() - opening - 1 <= 12:
                 return opening  # “无废城市”建设试点, “千村示范、万村整治”工程: the quoted name begins it
@@ -455,8 +460,10 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             end = phase.end()
         # an enterprise's name starts after the enterprise named before it (淮北矿业（集团）公司芦岭煤矿)
         limit = previous_end if ending in ENTERPRISE_ENDINGS else 0
+        if kind == "institution" and ending == "中心" and text[:end].endswith(FACILITY_CENTRES):
+            kind = "project"
         stops = INSTITUTION_LEFT_STOP if kind == "institution" else CANDIDATE_LEFT_STOP
-        begin = _left_edge(text, limit, match.start(), stops)
+        begin = _left_edge(text, limit, match.start(), stops, quoted=ending in QUOTED_ENDINGS + ("工程",))
         if begin is None:
             continue
         ending_start, _ = span.original_range(match.start(), match.end())
@@ -472,14 +479,12 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             shared = text[head.start() + 1:end]
             items = [(item_begin, item_end)]
         else:
-            if ending in LIST_ONLY_ENDINGS and not PROPER_MARKS.search(text[begin:match.start()]):
+            if ending in LIST_ONLY_ENDINGS and not QUANTITY.search(text[begin:match.start()]):
                 continue  # 项目: a name only in 宁马、合宁等…项目 or with a figure (60万吨乙烯项目)
             shared = ""
             items = [(begin, end)]
         a, b = items[0]
         stem = text[a:b] if listed else text[a:match.start()]
-        if kind == "institution" and ending == "中心" and text[begin:end].endswith(FACILITY_CENTRES):
-            kind = "project"
         if len(stem) < 2 or stem.startswith(GENERIC_LEFT):
             continue
         if ending in QUOTED_ENDINGS and not re.search(r"[“\"]", stem):
@@ -501,12 +506,14 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             item_begin = _list_item_start(text, k - 1)
             if item_begin is None:
                 break
-            if proper(item_begin, k - 1) or (kind == "project" and k - 1 - item_begin <= 4):
-                conjuncts.append((item_begin, k - 1))
+            if not (proper(item_begin, k - 1) or (kind == "project" and k - 1 - item_begin <= 4)):
+                break  # 京津及周边其他城市、北京大兴国际机场: no list of airports
+            conjuncts.append((item_begin, k - 1))
             k = item_begin
-        if not (first_proper or (conjuncts and any(_has_proper_part(text[i:j], matcher) for i, j in conjuncts))):
+        if not (first_proper or (listed and any(_has_proper_part(text[i:j], matcher) for i, j in conjuncts + items))):
             continue
-        in_list = listed or bool(conjuncts)
+        # the conjuncts share the head (宁海、长龙山…抽水蓄能电站), or each has its own (…LNG接收站和江苏沿海输气管道)
+        in_list = listed or any(not PROVISIONAL_ENDING.search(text[i:j]) for i, j in conjuncts)
         previous_end = end
         if in_list and not listed:
             # the head the conjuncts share: the last item after its own place (金寨|抽水蓄能电站, 宁波|都市圈)
@@ -515,12 +522,11 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
                       default=0)
             shared = text[i + own:j] if own and j - i - own - len(ending) >= 2 else ending
         for n, (i, j) in enumerate(items + conjuncts):
-            if in_list or ending in ENTERPRISE_ENDINGS:
-                # 浙江宁海、长龙山: the province named first is a place of its own; so is 大同市 in 大同市杏儿沟煤矿
-                while (cut := _leading_division(text[i:j], full_only=not in_list)) and (in_list or cut):
+            if in_list:
+                i += _leading_division(text[i:j])  # 浙江宁海、长龙山: the province first is a place of its own
+            elif ending in ENTERPRISE_ENDINGS:
+                while cut := _leading_division(text[i:j]):  # 山西左权县|河南村煤矿: so are the places of a mine
                     i += cut
-                    if in_list:
-                        break
             if j - i < 2:
                 continue
             if n == 0 and not listed:
@@ -611,8 +617,8 @@ def _has_proper_part(stem: str, matcher: "Matcher") -> bool:
     precision 69 % -> 79 %, recall 59 % -> 57 %."""
     from graph.ingest import national
 
-    if PROPER_MARKS.search(stem):
-        return True
+    if PROPER_MARKS.search(re.sub(r"[（(][^（）()]*[）)]", "", stem)):
+        return True  # a quoted part, a code or a figure (液化天然气（LNG）: a gloss in brackets is none)
     g = national.build()
     initials = _place_initials()
     if 2 <= len(stem) <= 5 and all(c in initials for c in stem):
