@@ -35,7 +35,7 @@ CANDIDATE_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|支�
                                  r"目前|该|集中|尽快|申报|落实|探索|形成|深化|强化|健全|组建|成立|包括|通过|按照|"
                                  r"根据|围绕|面向|参与|加大|促进|引导|规范|做好|提供|统筹|协调|有序|分类|各类|"
                                  r"一批|若干|具有|符合|有条件的|一个|同意|统称|简称|把|推广|引领|规划|做大做强|享受|"
-                                 r"并入|纳入|发生|带动|以(?=[0-9])|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其(?!他)")
+                                 r"并入|纳入|发生|带动|要(?!素)|以(?=[0-9]|国家|全国)|[0-9]+(?:起|个|家|项|批|条|所|座|名)|其(?!他)")
 # '中心城市' is a central city, not a centre.
 CANDIDATE_NOT_BEFORE = ("城市",)
 CANDIDATE_MAX_CHARS = 16
@@ -324,7 +324,7 @@ PROVISIONAL_ENDINGS = {
                 "二桥", "隧道", "航道网", "航道", "水道", "电站", "电厂", "接收站", "转运）站", "管道", "联络线", "电网",
                 "基地", "系统", "平台", "骨干网络", "水库", "冬奥会", "冬残奥会", "博览会", "国家公园"),
     "institution": ("中心", "实验室", "委员会", "联席会议", "领导小组", "工作小组", "协调小组", "办公室", "交易所",
-                    "有限责任公司", "公司", "煤矿", "气矿", "天文台", "气象台"),
+                    "有限责任公司", "公司", "煤矿", "气矿", "天文台", "气象台", "军区", "生产建设兵团"),
     "region": ("园区", "示范区", "开发区", "高新区", "新区", "试验区", "合作区", "发展区", "集聚区", "功能区", "产业园",
                "合作园", "分区", "都市圈", "城市带", "经济带", "文化带", "创新带", "生态带", "走廊", "城市副中心",
                "革命老区", "老区", "地区"),
@@ -357,12 +357,12 @@ QUANTITY = re.compile(r"[0-9]+(?:万|千|亿)?(?:吨|千瓦|千伏|公里|立方
 # (京津冀协同发展领导小组, 国家职业教育指导咨询委员会).
 INSTITUTION_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|在|与|和|及|的|(?<![高平同对均上中初])等|将|为|对|于|由|经|"
                                    r"是|了|同意|设立|建立|成立|组建|撤销|设|请|向|会同|并入|纳入|按照|根据|其|该|各|支持|推动|加强|通过|参加|"
-                                   r"参与|承担|"
+                                   r"参与|承担|征得|要(?!素)|以(?=国家|全国)|"
                                    r"[0-9]+(?:起|个|家|项|批|条|所|座|名)")
 LIST_SEPARATORS = "、和及"
 CONJUNCT_MAX = 12
 # Between 等 and the shared head: 宁马、合宁、京沪等高速公路; 常泰、龙潭等过江通道; 桐城、宁国等抽水蓄能电站.
-LIST_HEAD_MODIFIER = re.compile(r"(?<![高平同对均上中初])等([\u4e00-\u9fa5]{0,6}?)$")
+LIST_HEAD_MODIFIER = re.compile(r"(?:(?<![高平同对均上中初])等|[0-9一二三四五六七八九十两]+个)([\u4e00-\u9fa5]{0,6}?)$")
 
 
 def _provisional_ending_index():
@@ -476,7 +476,7 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             item_begin = _list_item_start(text, item_end)
             if item_begin is None:
                 continue
-            shared = text[head.start() + 1:end]
+            shared = text[head.start(1):end]
             items = [(item_begin, item_end)]
         else:
             if ending in LIST_ONLY_ENDINGS and not QUANTITY.search(text[begin:match.start()]):
@@ -502,11 +502,13 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
         # the conjuncts before it: names of the same kind when each holds a place, or (facilities) is short
         conjuncts = []
         k = a
-        while k > 0 and text[k - 1] in LIST_SEPARATORS:
+        # bodies listed side by side each carry their own name (新疆维吾尔自治区人民政府和新疆生产建设兵团)
+        while kind != "institution" and k > 0 and text[k - 1] in LIST_SEPARATORS:
             item_begin = _list_item_start(text, k - 1)
             if item_begin is None:
                 break
-            if not (proper(item_begin, k - 1) or (kind == "project" and k - 1 - item_begin <= 4)):
+            if not (proper(item_begin, k - 1) or (kind == "project" and k - 1 - item_begin <= 4)
+                    or _ends_with_ending(text[item_begin:k - 1])):
                 break  # 京津及周边其他城市、北京大兴国际机场: no list of airports
             conjuncts.append((item_begin, k - 1))
             k = item_begin
@@ -521,11 +523,12 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             own = max((k for k in range(2, j - i - len(ending) + 1) if _has_proper_part(text[i:i + k], matcher)),
                       default=0)
             shared = text[i + own:j] if own and j - i - own - len(ending) >= 2 else ending
-        for n, (i, j) in enumerate(items + conjuncts):
+        for n, (i, j) in enumerate(items + conjuncts if in_list else items):
             if in_list:
                 i += _leading_division(text[i:j])  # 浙江宁海、长龙山: the province first is a place of its own
             elif ending in ENTERPRISE_ENDINGS:
-                while cut := _leading_division(text[i:j]):  # 山西左权县|河南村煤矿: so are the places of a mine
+                # 山西左权县|河南村煤矿: so are the places of a mine, but not 河南 of the village 河南村
+                while (cut := _leading_division(text[i:j])) and text[i + cut] not in "村镇乡县市区省":
                     i += cut
             if j - i < 2:
                 continue
@@ -533,7 +536,7 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
                 add(kind, i, j, text[i:j])
             else:
                 item = text[i:j]
-                add(kind, i, j, item if item.endswith(ending) else item + (shared or ending))
+                add(kind, i, j, item if _ends_with_ending(item) else item + (shared or ending))
         # 环太湖, 长江上游: reaches and surroundings of a water body are places of their own
     found.extend(_surroundings(span, existing, found))
     return found
@@ -570,6 +573,11 @@ def _surroundings(span: Span, existing: list[Mention], found: list[Mention]) -> 
     return more
 
 
+def _ends_with_ending(item: str) -> bool:
+    """沪通铁路二期, 温武吉铁路: a list item that is a name by its own ending (and phase)."""
+    return bool(re.search("(?:" + PROVISIONAL_ENDING.pattern + ")(?:" + PHASE.pattern + ")?$", item))
+
+
 def _made_of_places(text: str, matcher: "Matcher") -> bool:
     """宁波舟山 = 宁波 + 舟山: the text splits into curated forms and divisions of the national gazetteer."""
     from graph.ingest import national
@@ -594,6 +602,8 @@ def _list_item_start(text: str, end: int) -> int | None:
         if not candidates:
             return 0 if a == 0 else None
         begin = max(candidates)
+        if text[begin - 1:begin] == "等" and begin > 0:
+            return None  # 常泰、崇海等过江通道和东海二桥: the item after 等 is the head of the list before
         if begin > 0 and text[begin - 1] in "）)" and begin < end:
             opening = max(text.rfind("（", a, begin), text.rfind("(", a, begin))
             if opening > a and _is_name_char(text[opening - 1]):
@@ -621,7 +631,8 @@ def _has_proper_part(stem: str, matcher: "Matcher") -> bool:
         return True  # a quoted part, a code or a figure (液化天然气（LNG）: a gloss in brackets is none)
     g = national.build()
     initials = _place_initials()
-    if 2 <= len(stem) <= 5 and all(c in initials for c in stem):
+    if 2 <= len(stem) <= 5 and all(c in initials for c in stem[:-1]) and (
+            stem[-1] in initials or len(stem) >= 3):
         # 商合杭, 沪苏湖: places abbreviated to a character each. Only a stem made of them all: two such
         # characters side by side anywhere let 国家高新技术产业开发区 and 科技创新重大平台 through (about 260 of the
         # commonest characters begin some city's name).

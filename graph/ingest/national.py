@@ -133,6 +133,7 @@ class Gazetteer:
     continuations: list[dict] = field(default_factory=list)
     central_left_local: str = ""
     local_endings: list[tuple[str, str, str]] = field(default_factory=list)  # (ending, slug, en)
+    local_unless: dict[str, str] = field(default_factory=dict)  # ending -> characters after it that undo it
     automaton: ahocorasick.Automaton | None = None
     lexicon: dict[str, float] = field(default_factory=dict)
     needs_parent: dict[str, str] = field(default_factory=dict)  # surface -> reason
@@ -454,6 +455,7 @@ def _build_central(g: Gazetteer) -> None:
     local = _load_yaml(LOCAL_FILE)
     g.local_endings = sorted(((e["ending"], e["id"], e.get("en", "")) for e in local["endings"]),
                              key=lambda t: -len(t[0]))
+    g.local_unless = {e["ending"]: e["unless_next"] for e in local["endings"] if e.get("unless_next")}
 
 
 def _build_areas(g: Gazetteer) -> None:
@@ -724,7 +726,9 @@ def match(text: str, *, year: int | None = None, explain: bool = False,
                     rule=form)
         if kind == "division" and form in ("full", "historical", "alias"):
             for ending, slug, _en in g.local_endings:
-                if norm.startswith(ending, end):
+                if norm.startswith(ending, end) and not (
+                        ending in g.local_unless and norm[end + len(ending):end + len(ending) + 1]
+                        and norm[end + len(ending)] in g.local_unless[ending]):
                     span.kind = "local_body"
                     span.end = end + len(ending)
                     span.text = text[start:span.end]
