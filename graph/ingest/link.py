@@ -362,7 +362,8 @@ INSTITUTION_LEFT_STOP = re.compile(r"[，。；：、“”《》（）()\s]|在
 LIST_SEPARATORS = "、和及"
 CONJUNCT_MAX = 12
 # Between 等 and the shared head: 宁马、合宁、京沪等高速公路; 常泰、龙潭等过江通道; 桐城、宁国等抽水蓄能电站.
-LIST_HEAD_MODIFIER = re.compile(r"(?:(?<![高平同对均上中初])等|[0-9一二三四五六七八九十两]+个)([\u4e00-\u9fa5]{0,6}?)$")
+LIST_HEAD_MODIFIER = re.compile(r"(?:(?<![高平同对均上中初])等|(?<=[\u4e00-\u9fa5])[0-9一二三四五六七八九十两]+个)"
+                                r"([\u4e00-\u9fa5]{0,6}?)$")
 
 
 def _provisional_ending_index():
@@ -573,6 +574,37 @@ def _surroundings(span: Span, existing: list[Mention], found: list[Mention]) -> 
     return more
 
 
+def province_runs(span: Span, existing: list[Mention]) -> list[Mention]:
+    """苏浙皖, 浙沪, 浙皖闽赣: provinces named together by their one-character abbreviations, one extracted region.
+    The run is bounded by characters that begin no city's name, or by a name already found (沪苏|长江口); 沪苏湖
+    (湖 for Huzhou) is a run of cities, not of provinces."""
+    text = span.text
+    initials = _place_initials()
+    spans_found = [(m.start, m.end) for m in existing]
+    starts = {a for a, _ in spans_found}
+    ends = {b for _, b in spans_found}
+    found = []
+    # 港, 澳 and 台 left out: 港澳 is mostly an adjective (港澳同胞, 港澳地区).
+    for match in re.finditer("[" + PROVINCE_ABBREVIATIONS.replace("港澳台", "") + "]{2,5}", text):
+        i, j = match.span()
+        run = match.group()
+        if len(set(run)) != len(run):
+            continue
+        start, end = span.original_range(i, j)
+        if j < len(text) and text[j] in initials and end not in starts:
+            continue
+        if i > 0 and text[i - 1] in initials and start not in ends:
+            continue
+        if any(a < end and start < b and not (a <= start and end <= b) for a, b in spans_found) or \
+                (start, end) in spans_found:
+            continue  # crosses or repeats a name found already (京沪 of 京沪等高速公路 is the road's)
+        if any(m.start <= start and end <= m.end and m.origin != "extracted" for m in existing):
+            continue  # inside a name of the gazetteer or the curated data
+        found.append(Mention(extracted_id("region", run), "region", run, start, end,
+                             text[max(0, i - CONTEXT_CHARS):i], text[j:j + CONTEXT_CHARS], None, "extracted", run))
+    return found
+
+
 def _ends_with_ending(item: str) -> bool:
     """沪通铁路二期, 温武吉铁路: a list item that is a name by its own ending (and phase)."""
     return bool(re.search("(?:" + PROVISIONAL_ENDING.pattern + ")(?:" + PHASE.pattern + ")?$", item))
@@ -704,6 +736,7 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
                     more += [n for n in national_found if not taken & set(range(n.start, n.end))]
                     taken |= {o for m in more for o in range(m.start, m.end)}
                     more += provisional_mentions(span, [m for m in found + more if m.kind != "instrument"], matcher)
+                    more += province_runs(span, [m for m in found + more if m.kind != "instrument"])
                     found = found + more
                 found_by.append((provision, span, found))
     if national:
