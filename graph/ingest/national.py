@@ -100,6 +100,7 @@ class Record:
     source: str = ""
     note: str | None = None
     successor: str | None = None
+    members: tuple[str, ...] = ()  # for an area of several provinces: their record ids
 
 
 @dataclass(frozen=True)
@@ -470,8 +471,12 @@ def _build_areas(g: Gazetteer) -> None:
             if rid in g.records:
                 raise ValueError(f"{AREAS_FILE.name}: duplicate id {item['id']}")
             parent = f"cn:{item['parent']}" if item.get("parent") else None
+            members = tuple(f"cn:{code}" for code in item.get("members") or ())
+            if (parent is None) == (not members) or any(m not in g.records for m in members + ((parent,) if parent
+                                                                                                 else ())):
+                raise ValueError(f"{AREAS_FILE.name}: {item['id']} needs a known parent or members, not both")
             g.records[rid] = Record(rid, "area", item["name"], None, parent, "area", status=status,
-                                    source=source, note=group.replace("_", " "))
+                                    source=source, note=group.replace("_", " "), members=members)
             _add(g, item["name"], rid, "full")
             for short in item.get("short_forms") or ():
                 _add(g, short, rid, "alias")
