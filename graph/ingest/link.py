@@ -376,7 +376,7 @@ PROVISIONAL_ENDING = _provisional_ending_index()
 def _left_edge(text: str, limit: int, end: int, stops_pattern: re.Pattern | None = None,
                quoted: bool = False) -> int | None:
     """Where a name that ends at `end` begins: after the last stop (punctuation, function word, verb) within
-    CANDIDATE_MAX_CHARS; a bracketed part inside a name (苏州（太仓）港, 淮北矿业（集团）公司) does not stop it."""
+    PROVISIONAL_MAX_CHARS; a bracketed part inside a name (苏州（太仓）港, 淮北矿业（集团）公司) does not stop it."""
     begin = max(limit, end - PROVISIONAL_MAX_CHARS)
     position = end
     while True:
@@ -538,7 +538,7 @@ def provisional_mentions(span: Span, existing: list[Mention], matcher: "Matcher"
             else:
                 item = text[i:j]
                 add(kind, i, j, item if _ends_with_ending(item) else item + (shared or ending))
-        # 环太湖, 长江上游: reaches and surroundings of a water body are places of their own
+    # 环太湖, 长江上游: reaches and surroundings of a water body are places of their own
     found.extend(_surroundings(span, existing, found))
     return found
 
