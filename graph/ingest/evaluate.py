@@ -4,7 +4,9 @@ Each gold provision is found in the text by its `starts` words (whitespace ignor
 the next gold provision, a heading, or text that belongs to no provision (a 落款, a title). A predicted mention
 counts in the gold provision its quote starts in, once per entity; it is right when a gold entry of that provision
 has the same kind and the same text. Predictions outside every gold provision (chapters out of scope) are not
-counted. Structure: the numbered paragraphs per style and the plain paragraphs, against the gold's counts.
+counted. The gold links no name nested inside a longer linked name (宁波 in 宁波舟山港, 北京 in 北京大兴国际机场,
+沪乍杭 the places in 沪乍杭 the conjunct of 沪乍杭铁路), where the graph links both on purpose: a predicted mention
+covered by a longer one is scored as the gold would have written it, not at all (see `outermost`). Structure: the numbered paragraphs per style and the plain paragraphs, against the gold's counts.
 """
 from __future__ import annotations
 
@@ -126,9 +128,7 @@ def evaluate_document(gold_path: Path, corpus_dir: Path, matcher: Matcher) -> Do
     year = int(str(gold.get("signed"))[:4]) if gold.get("signed") else None
     for doc in documents:
         for linked in link_document(doc, matcher, national=True, year=year).provisions:
-            for m in sorted(linked.mentions, key=lambda m: m.start):
-                if m.kind == "instrument":
-                    continue
+            for m in outermost([m for m in linked.mentions if m.kind != "instrument"]):
                 n = gold_provision(bisect_right(offsets, m.start) - 1)
                 if n is None:
                     continue
@@ -154,6 +154,20 @@ def evaluate_document(gold_path: Path, corpus_dir: Path, matcher: Matcher) -> Do
         ours.update(dict(doc.structure))
     result.structure_ours = {k: v for k, v in ours.items() if v or k in result.structure_gold}
     return result
+
+
+def outermost(mentions: list) -> list:
+    """The mentions not nested in another one, in text order: covered by a longer quote, or by a quote of the
+    same extent that stands for a longer name (the conjunct 沪乍杭 of 沪乍杭铁路 over the places 沪乍杭). A title
+    inside a title is the gold's exception (〈〉 inside 《》: both linked)."""
+    def covers(n, m) -> bool:
+        if n is m or n.entity_id == m.entity_id or m.kind == n.kind == "document" or not (n.start <= m.start and m.end <= n.end):
+            return False
+        if n.end - n.start > m.end - m.start:
+            return True
+        return n.origin == "extracted" and len(n.name) > len(n.quote) and m.origin != "extracted"
+
+    return sorted((m for m in mentions if not any(covers(n, m) for n in mentions)), key=lambda m: m.start)
 
 
 def evaluate(gold_dir: Path, corpus_dir: Path, gazetteer: Gazetteer) -> list[DocumentResult]:

@@ -40,6 +40,9 @@ HERE = resources.ENTITIES / "national"
 CENTRAL_FILE = HERE / "central-bodies.yaml"
 LOCAL_FILE = HERE / "local-bodies.yaml"
 STOPLIST_FILE = HERE / "short-form-stoplist.yaml"
+AREAS_FILE = HERE / "areas.yaml"
+DIRECTIONS_EN = {"东": "east", "南": "south", "西": "west", "北": "north", "中": "central", "东北": "northeast",
+                 "东南": "southeast", "西北": "northwest", "西南": "southwest"}
 
 LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "county": 3, "town": 4}
 # Endings stripped to make a short form, longest first (used to check jionlp's own short names and to make
@@ -97,6 +100,7 @@ class Record:
     source: str = ""
     note: str | None = None
     successor: str | None = None
+    members: tuple[str, ...] = ()  # for an area of several provinces: their record ids
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ class Gazetteer:
     continuations: list[dict] = field(default_factory=list)
     central_left_local: str = ""
     local_endings: list[tuple[str, str, str]] = field(default_factory=list)  # (ending, slug, en)
+    local_unless: dict[str, str] = field(default_factory=dict)  # ending -> characters after it that undo it
     automaton: ahocorasick.Automaton | None = None
     lexicon: dict[str, float] = field(default_factory=dict)
     needs_parent: dict[str, str] = field(default_factory=dict)  # surface -> reason
@@ -451,6 +456,42 @@ def _build_central(g: Gazetteer) -> None:
     local = _load_yaml(LOCAL_FILE)
     g.local_endings = sorted(((e["ending"], e["id"], e.get("en", "")) for e in local["endings"]),
                              key=lambda t: -len(t[0]))
+    g.local_unless = {e["ending"]: e["unless_next"] for e in local["endings"] if e.get("unless_next")}
+
+
+def _build_areas(g: Gazetteer) -> None:
+    """Named areas that are no division (areas.yaml): new areas, macro-regions, rivers, lakes, mountains, and the
+    parts of a province named by abbreviation and direction (苏北, 浙西南), generated where the form is no other
+    name of the gazetteer already (晋中 and 陇南 are divisions)."""
+    data = _load_yaml(AREAS_FILE)
+    status, source = data.get("status", "unverified"), data.get("source", "areas.yaml")
+    for group in ("new_areas", "macro_regions", "water", "mountains"):
+        for item in data.get(group) or ():
+            rid = f"area:{item['id']}"
+            if rid in g.records:
+                raise ValueError(f"{AREAS_FILE.name}: duplicate id {item['id']}")
+            parent = f"cn:{item['parent']}" if item.get("parent") else None
+            members = tuple(f"cn:{code}" for code in item.get("members") or ())
+            if (parent is None) == (not members) or any(m not in g.records for m in members + ((parent,) if parent
+                                                                                                 else ())):
+                raise ValueError(f"{AREAS_FILE.name}: {item['id']} needs a known parent or members, not both")
+            g.records[rid] = Record(rid, "area", item["name"], None, parent, "area", status=status,
+                                    source=source, note=group.replace("_", " "), members=members)
+            _add(g, item["name"], rid, "full")
+            for short in item.get("short_forms") or ():
+                _add(g, short, rid, "alias")
+    generated = 0
+    for code, abbreviation in (data.get("abbreviations") or {}).items():
+        for direction in data.get("directions") or ():
+            form = normalise(abbreviation + direction)
+            if form in g.forms:
+                continue
+            rid = f"area:{code}-{DIRECTIONS_EN[direction]}"
+            g.records[rid] = Record(rid, "area", form, None, f"cn:{code}", "area", status=status,
+                                    source=f"{source} (abbreviation and direction)", note="part of a province")
+            _add(g, form, rid, "full")
+            generated += 1
+    g.stats["areas_generated"] = generated
 
 
 def _load_stoplist() -> dict:
@@ -501,6 +542,7 @@ def build() -> Gazetteer:
     _build_divisions(g, stop)
     _build_countries(g, stop)
     _build_central(g)
+    _build_areas(g)
     g.blockers = {normalise(k): v for k, v in stop["blockers"].items()}
     g.continuations = stop["continuations"]
     g.central_left_local = stop["central_left_local"]
@@ -672,11 +714,12 @@ def match(text: str, *, year: int | None = None, explain: bool = False,
         reason = _continuation(g, kind, form, norm, end, surface)
         if reason is None and kind == "central_body" and start > 0 and norm[start - 1] in g.central_left_local:
             reason = f"preceded by {norm[start - 1]} (a local body)"
-        if reason is None and kind in ("division", "country") and (
+        if reason is None and kind in ("division", "country", "area") and (
                 form != "full" or len(surface) <= 2
                 or any(g.records[f.record_id].level == "town" for f in forms)):
             high = all(LEVEL_RANK.get(g.records[f.record_id].level, 9) <= LEVEL_RANK["prefecture"] for f in forms)
-            split = _segmentation(g, norm, start, end, surface, containing_ok=(high and kind == "division") or kind == "country")
+            split = _segmentation(g, norm, start, end, surface,
+                                  containing_ok=(high and kind == "division") or kind in ("country", "area"))
             if split:
                 reason = f"segmentation: {split}"
         if reason:
@@ -688,7 +731,9 @@ def match(text: str, *, year: int | None = None, explain: bool = False,
                     rule=form)
         if kind == "division" and form in ("full", "historical", "alias"):
             for ending, slug, _en in g.local_endings:
-                if norm.startswith(ending, end):
+                if norm.startswith(ending, end) and not (
+                        ending in g.local_unless and norm[end + len(ending):end + len(ending) + 1]
+                        and norm[end + len(ending)] in g.local_unless[ending]):
                     span.kind = "local_body"
                     span.end = end + len(ending)
                     span.text = text[start:span.end]

@@ -50,6 +50,11 @@ TARGET_WORDS = ("目标",)
 TITLE_ENDINGS = ("措施", "意见", "方案", "通知", "办法", "规定", "决定", "规划", "纲要", "细则", "政策", "条例", "批复",
                  "复函", "函", "答复", "报告", "预案", "令", "通报", "决议", "指南", "计划")
 METADATA_FILE = "metadata.csv"
+# The title of a list carried at the end of a text (国务院职业教育工作 / 部际联席会议成员名单, printed on one or more
+# short lines): a heading of the rows after it, not paragraphs.
+LIST_TITLE_ENDINGS = ("名单", "一览表")
+LIST_TITLE_LINE_MAX = 20
+LIST_TITLE_LINES = 3
 CJK_LAYOUT = re.compile(r"(?<=[^\x00-\x7f])[ \t]+(?=[^\x00-\x7f])")
 
 
@@ -233,6 +238,30 @@ class _Node:
         return bool(self.children) or (self.title_like() and bool(self.trailing))
 
 
+def _list_titles(body: list[Block]) -> list[Block]:
+    """Short unpunctuated lines that together end in 名单 (a member list's title, printed over one or more
+    lines) and have rows after them become one heading block."""
+    out: list[Block] = []
+    k = 0
+    while k < len(body):
+        run = []
+        for block in body[k:k + LIST_TITLE_LINES]:
+            if (len(block.text) > LIST_TITLE_LINE_MAX or block.heading or _marker(block.text) is not None
+                    or set(block.text) & (CLAUSE_PUNCTUATION | set("。、"))):
+                break
+            run.append(block)
+            if _compact("".join(b.text for b in run)).endswith(LIST_TITLE_ENDINGS):
+                break
+        joined = "".join(b.text for b in run)
+        if run and _compact(joined).endswith(LIST_TITLE_ENDINGS) and k + len(run) < len(body):
+            out.append(Block(run[0].line, joined, tuple(o for b in run for o in b.offsets), heading=1))
+            k += len(run)
+            continue
+        out.append(body[k])
+        k += 1
+    return out
+
+
 def _sequence_message(style: str, found: int, expected: int, text: str) -> str:
     problem = "repeated or out of order" if found < expected else "skipped"
     return f"{style} numbering {problem}: found {found}, expected {expected} in {text[:30]!r}"
@@ -363,7 +392,7 @@ def parse_blocks(raw: str, file: str, fmt: str, side: dict[str, str] | None = No
     warnings: list[str] = []
     if not w.title:
         warnings.append(f"{file}:{blocks[0].line}: no title found in the text")
-    preamble_blocks, roots, counts = _tree(w.body, file, warnings)
+    preamble_blocks, roots, counts = _tree(_list_titles(w.body), file, warnings)
     builder = _Builder(file)
     unnumbered = sum(len(n.trailing) for n in _all(roots)) + len(preamble_blocks)
     if not roots:

@@ -134,6 +134,8 @@ def entity_quads(gazetteer, sources) -> Iterator[ox.Quad]:
             cls = HQ.GovernmentBody
         elif record is not None and record.kind == "country":
             cls = HQ.Country
+        elif record is not None and record.kind == "area":
+            cls = HQ.PolicyArea  # a named area of the gazetteer that is no division (雄安新区, 苏北, 长江)
         else:
             cls = LEVEL_CLASS.get(level, HQ.AdministrativeRegion)
         yield _q(iri, RDF.type, _n(cls), g)
@@ -143,6 +145,13 @@ def entity_quads(gazetteer, sources) -> Iterator[ox.Quad]:
         yield _q(iri, RDFS.label, _en(en), g)
         yield _q(iri, SKOS.prefLabel, _en(en), g)
         yield _q(iri, DCTERMS.source, ox.Literal(record.source if record and record.source else "national gazetteer"), g)
+        if record is not None and record.kind == "area":
+            for place_id in ((record.parent,) if record.parent else record.members):
+                place = national.records[place_id]
+                target = curated.get(place.code) or _slug(place_id)
+                yield _q(iri, HQ.parentRegion if record.parent else HQ.hasMember, _n(entity_iri("region", target)), g)
+                if place.code not in curated:
+                    pending.append(("region", target, "package", place.name, place_id))
         if record is not None and record.kind == "division":
             if record.code and len(record.code) == 6:
                 yield _q(iri, HQ.gbCode, ox.Literal(record.code), g)

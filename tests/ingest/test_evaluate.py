@@ -31,3 +31,20 @@ def test_table_prints_per_kind_and_per_document(results):
     assert "| region | 3 | 3 | 2 | 66.7 | 66.7 |" in text
     assert "| **all** | 4 | 4 | 3 | 75.0 | 75.0 |" in text
     assert "| tiny.html | 2 (2) | 75.0 | 75.0 | exact |" in text
+
+
+def test_nested_names_are_scored_as_the_gold_writes_them():
+    from graph.ingest.evaluate import outermost
+    from graph.ingest.link import Mention
+
+    def m(entity, kind, quote, start, origin="package", name=""):
+        return Mention(entity, kind, quote, start, start + len(quote), "", "", None, origin, name or quote)
+
+    port = m("x-port", "project", "宁波舟山港", 0, "extracted")
+    ningbo, zhoushan = m("ningbo", "region", "宁波", 0), m("zhoushan", "region", "舟山", 2)
+    conjunct = m("x-rail", "project", "沪乍杭", 10, "extracted", "沪乍杭铁路")
+    places = m("hzh", "region", "沪乍杭", 10, "curated")
+    inner = m("doc-inner", "document", "某某条例", 20, "extracted")
+    outer = Mention("doc-outer", "document", "关于修改〈某某条例〉的决定", 16, 31, "", "", None, "extracted", "")
+    kept = outermost([ningbo, port, zhoushan, places, conjunct, outer, inner])
+    assert kept == [port, conjunct, outer, inner], "a title inside a title is the gold's exception"

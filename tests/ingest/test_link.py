@@ -197,3 +197,104 @@ def test_uncurated_names_become_candidates(tiny_matcher):
     huzhou = next(c for c in linked.candidates if c.text == "湖州")
     assert "330500000000" in huzhou.suggestion
     assert linked.document.clean(huzhou.start, huzhou.end) == "湖州"
+
+
+# --- the national path: provisional names, lists, areas, short forms and cited numbers (real gazetteers) ---------
+
+@pytest.fixture(scope="module")
+def real_matcher(gazetteer):
+    return Matcher(gazetteer)
+
+
+def _national(text: str, matcher, year: int | None = None):
+    doc = parse_text(f"关于某事的意见\n\n一、部分\n\n（一）{text}\n", "tiny.txt")
+    return [m for p in link_document(doc, matcher, national=True, year=year).provisions for m in p.mentions
+            if m.kind != "instrument"]
+
+
+def _extracted(mentions, kind=None):
+    return {(m.quote, m.name) for m in mentions if m.origin == "extracted" and (kind is None or m.kind == kind)}
+
+
+def test_a_name_holds_the_places_in_it(real_matcher):
+    found = _national("加快推进宁波舟山港现代化综合性港口建设。", real_matcher)
+    assert ("宁波舟山港", "宁波舟山港") in _extracted(found, "project")
+    assert {"宁波", "舟山"} <= {m.quote for m in found if m.kind == "region"}, "the places stay linked inside it"
+
+
+def test_conjuncts_share_the_head_and_the_province_first_is_its_own_place(real_matcher):
+    found = _national("加快推进浙江宁海、长龙山和安徽绩溪、金寨抽水蓄能电站建设。", real_matcher)
+    assert _extracted(found, "project") == {("宁海", "宁海抽水蓄能电站"), ("长龙山", "长龙山抽水蓄能电站"),
+                                            ("绩溪", "绩溪抽水蓄能电站"), ("金寨抽水蓄能电站", "金寨抽水蓄能电站")}
+    assert {"浙江", "安徽"} <= {m.quote for m in found if m.kind == "region"}
+
+
+def test_a_list_before_deng_and_its_head(real_matcher):
+    found = _national("加快推进宁马、合宁、京沪等高速公路改扩建。", real_matcher)
+    assert _extracted(found, "project") == {("宁马", "宁马高速公路"), ("合宁", "合宁高速公路"), ("京沪", "京沪高速公路")}
+    found = _national("加强内河高等级航道网建设。", real_matcher)
+    assert not any(m.quote in ("内河高", "级航道网") for m in found), "高等 is no 等 of a list"
+
+
+def test_a_list_chain_stops_at_an_item_that_names_nothing(real_matcher):
+    found = _national("加快建立连接雄安新区与京津及周边其他城市、北京大兴国际机场之间的交通网络。", real_matcher)
+    assert _extracted(found, "project") == {("北京大兴国际机场", "北京大兴国际机场")}
+
+
+def test_categories_and_generic_heads_are_no_names(real_matcher):
+    found = _national("支持符合条件的地区建设国家高新技术产业开发区和科技创新重大平台，推动港口航道建设。",
+                      real_matcher)
+    assert _extracted(found) == set()
+
+
+def test_enterprises_split_from_the_places_and_the_enterprise_before_them(real_matcher):
+    found = _national("2003年5月13日，安徽省淮北矿业（集团）公司芦岭煤矿发生特大瓦斯爆炸事故；"
+                      "山西左权县河南村煤矿发生事故。", real_matcher)
+    assert {q for q, _ in _extracted(found, "institution")} == {"淮北矿业（集团）公司", "芦岭煤矿", "河南村煤矿"}
+
+
+def test_bodies_keep_the_verbs_of_their_names(real_matcher):
+    found = _national("在京津冀协同发展领导小组统筹指导下推进工作，应征得广州军区同意。", real_matcher)
+    assert {q for q, _ in _extracted(found, "institution")} == {"京津冀协同发展领导小组", "广州军区"}
+
+
+def test_a_quoted_pilot_is_a_name_and_a_bare_pilot_is_not(real_matcher):
+    found = _national("在全国开展“无废城市”建设试点，推动试点工作。", real_matcher)
+    assert _extracted(found, "project") == {("“无废城市”建设试点", "“无废城市”建设试点")}
+
+
+def test_reaches_and_surroundings_of_a_water_body(real_matcher):
+    found = _national("加强长江上游和环太湖生态治理，统筹长江上下游区域。", real_matcher)
+    regions = {m.quote for m in found if m.kind == "region"}
+    assert {"长江上游", "环太湖"} <= regions and "长江上下游" not in regions
+
+
+def test_provinces_named_together_by_abbreviations(real_matcher):
+    found = _national("发挥苏浙皖比较优势，深化沪苏长江口港航合作，推进沪苏湖铁路建设，关心港澳同胞。", real_matcher)
+    runs = {q for q, _ in _extracted(found, "region")}
+    assert {"苏浙皖", "沪苏"} <= runs
+    assert not runs & {"港澳"}, "港澳 is mostly an adjective"
+    assert not any(m.quote == "沪苏" and m.start == found[0].start for m in found)
+    assert ("沪苏湖铁路", "沪苏湖铁路") in _extracted(found, "project"), "沪苏湖: cities, one railway"
+
+
+def test_a_short_form_in_title_marks_holds_from_its_definition_in_title_marks(real_matcher):
+    found = _national("已上报发展规划。按照《某某流域水污染防治规划》（以下简称《规划》）实施，将项目纳入《规划》，"
+                      "编制发展规划。", real_matcher)
+    documents = [m for m in found if m.kind == "document"]
+    assert [m.quote for m in documents] == ["某某流域水污染防治规划", "规划"]
+    assert len({m.entity_id for m in documents}) == 1
+
+
+def test_documents_cited_by_number(real_matcher):
+    found = _national("你们关于支持建设示范区的请示（国科发高〔2018〕235号）收悉。按照《国务院关于投资体制改革的决定》"
+                      "（国发〔2004〕20号）精神办理。", real_matcher)
+    documents = {m.quote: m.entity_id for m in found if m.kind == "document"}
+    assert set(documents) == {"国科发高〔2018〕235号", "国务院关于投资体制改革的决定", "国发〔2004〕20号"}
+    assert documents["国发〔2004〕20号"] == documents["国务院关于投资体制改革的决定"], "a title's number is that title"
+
+
+def test_a_division_wins_over_a_composite_it_crosses(real_matcher):
+    found = _national("国家对德阳重大技术装备项目已给予支持。", real_matcher)
+    assert "germany" not in {m.entity_id for m in found}
+    assert "德阳" in {m.quote for m in found if m.kind == "region"}

@@ -196,3 +196,35 @@ def test_central_bodies_yaml_is_consistent():
     assert categories.count("直属特设机构") == 1
     assert categories.count("直属机构") == 14
     assert categories.count("部委管理的国家局") == 17
+
+
+# --- named areas, local bodies of the 2000s, 2004 short forms ---------------------------------------------------
+
+def test_named_areas_that_are_no_division():
+    found = linked("推动雄安新区建设，加强苏北、皖北、浙西南与长江、太湖的保护，支持大别山革命老区。")
+    assert found["雄安新区"].id == "area:xiongan" and found["雄安新区"].kind == "area"
+    assert {found[s].id for s in ("苏北", "皖北", "浙西南")} == {
+        "area:320000-north", "area:340000-north", "area:330000-southwest"}
+    assert {found[s].id for s in ("长江", "太湖", "大别山")} == {"area:yangtze", "area:taihu", "area:dabie-mountains"}
+    assert "安新" not in linked("河北雄安新区"), "a new area is one name, not 安新县 inside it"
+
+
+def test_generated_areas_never_shadow_a_division():
+    g = build()
+    assert {g.records[f.record_id].kind for f in g.forms["晋中"]} == {"division"}, "晋中市, not 'central Shanxi'"
+    assert all(g.records[r].parent or g.records[r].members for r in g.records if r.startswith("area:"))
+
+
+def test_local_bodies_of_the_2000s_and_the_party_committee():
+    found = linked("同意广东省气象局的请示，大同市煤炭工业局、河北省委和省政府负责。")
+    assert found["广东省气象局"].kind == "local_body" and found["广东省气象局"].id == "local:440000:meteorology"
+    assert found["大同市煤炭工业局"].kind == "local_body"
+    assert found["河北省委"].id == "local:130000:party-committee"
+    assert "河北省委托" not in linked("由河北省委托有关单位办理。"), "委托 is 'entrust'"
+
+
+def test_short_forms_of_2004_bodies():
+    found = linked("西部开发办、振兴东北办会同林业局、扶贫办研究。", year=2004)
+    assert {found[s].id for s in ("西部开发办", "振兴东北办", "林业局", "扶贫办")} == {
+        "cgov:wdo", "cgov:neo", "cgov:sfa", "cgov:lgop"}
+    assert "林业局" not in linked("省林业局负责。"), "a province's bureau, not the central one"

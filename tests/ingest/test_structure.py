@@ -86,3 +86,12 @@ def test_a_text_without_numbering_is_paragraphs_with_a_warning():
                                       ("一九九六年二月六日", "1996-02-06"), ("2019年2月30日", "")])
 def test_signature_dates(text, iso):
     assert parse_date(text) == iso
+
+
+def test_a_member_list_title_over_two_lines_is_a_heading_not_paragraphs():
+    document = parse_file(FIXTURES / "approval-with-member-list.html")
+    (system,) = document.attachments
+    headings = [s.heading.text for s in system.sections if s.heading.text]
+    assert "某某工作部际联席会议成员名单" in headings, "the two short lines are one title"
+    assert dict(system.structure)["paragraphs_unnumbered"] == 5, "the preamble, two items' paragraphs, two rows"
+    assert [m.text for m in system.measures][-2:] == ["召集人：张三　教育部部长", "成　员：李四　财政部副部长"]
