@@ -83,6 +83,8 @@ class Concept:
     en: str
     definition_en: str | None = None
     cues: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # ids of curated entities the concept relates (instrument facets)
+    where: tuple[str, int] = field(default=("", 0), compare=False)  # file and line, for errors
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,11 @@ def load_schemes(path: Path) -> dict[str, Scheme]:
                     re.compile(cue)
                 except re.error as error:
                     raise DataError(str(path), line, f"cue {cue!r} of {c['id']!r}: {error}") from None
-            concepts.append(Concept(c["id"], c["zh"], c["en"], c.get("definition_en"), cues))
+            members = c.get("members") or ()
+            if not isinstance(members, (list, tuple)) or not all(isinstance(m, str) for m in members):
+                raise DataError(str(path), line, f"members of {c['id']!r} must be a list of ids")
+            concepts.append(Concept(c["id"], c["zh"], c["en"], c.get("definition_en"), cues, tuple(members),
+                                    (str(path), getattr(c, "line_of", lambda _k: line)("id"))))
         schemes[item["scheme"]] = Scheme(item["scheme"], item["zh"], item["en"], item.get("status", "unverified"),
                                          tuple(item.get("sources") or ()), tuple(concepts))
     for needed in ("ig-component", "deontic", "role", "linkage-kind"):

@@ -326,7 +326,7 @@ def graph_iri(name: str) -> URIRef:
     return HQR[f"graph/{name}"]
 
 
-STATEMENT_SCHEMES = ("ig-component", "deontic", "role", "linkage-kind")
+STATEMENT_SCHEMES = ("ig-component", "deontic", "role", "linkage-kind", "instrument-facet")
 
 
 def scheme_iri(scheme: str, concept: str | None = None) -> URIRef:
