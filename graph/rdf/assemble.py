@@ -29,6 +29,8 @@ from graph.rdf.terms import en, integer, iri, order, plain, typed, zh
 
 Quad = ox.Quad
 
+TITLE_EN_NOTE = ("The English title given as dcterms:alternative is another publisher's rendering (see dcterms:source "
+                 "and the note), not an official English title.")
 STATUS = {"verified": HQ.Verified, "verified-secondary": HQ.VerifiedSecondary, "unverified": HQ.Unverified}
 MENTION_PROPERTY = {"region": HQ.mentionsRegion, "project": HQ.mentionsProject,
                     "institution": HQ.mentionsInstitution, "instrument": HQ.usesInstrument,
@@ -179,7 +181,10 @@ def _entity_triples(e: Entity) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, ox.
     if e.kind == "document":
         yield node, iri(ELI.title), zh(e.zh)
         if e.title_en:
-            yield node, iri(ELI.title), en(e.title_en)
+            # Another publisher's English rendering (there is no official English title): an alternative title
+            # with a note saying so, never eli:title, the document's own title.
+            yield node, iri(DCTERMS.alternative), en(e.title_en)
+            yield node, iri(SKOS.editorialNote), en(TITLE_EN_NOTE)
         for publisher in e.publisher:
             yield node, iri(DCTERMS.publisher), _node(entity_iri("institution", publisher))
         if e.date_public:
