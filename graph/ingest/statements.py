@@ -18,7 +18,7 @@ cover the patterns of the genre's measures (支持X做Y, 允许X…, X可按照�
   aim, object  the first action verb after them (runs of verbs kept together: 联动开展) and the rest of its clause;
   conditions   符合条件的 / 符合条件时 / 确有需求 / 有需求的 / 在…的领域 / 经…后 / 需持证上岗的;
   constraints  按照《…》(相关规定) / 按规定 / 依规定 / 依法依规 / 在一定额度内 / 在境内 / 在X(+verb) / X区域内 / X全域.
-What they miss is measured against bench/gold-statements/seed.yaml (python -m bench.evaluate_statements).
+What they miss is measured against bench/gold-statements/ (the seed and corpus gold: python -m bench.evaluate_statements).
 
 Roles of a mention (regions, projects, institutions; instruments and documents have none):
   name-part    inside the name of another named thing (浦东 in 浦东国际机场, 嘉昆太 in 嘉昆太协同创新圈);
