@@ -92,17 +92,30 @@ INSTRUMENTS: dict[int, set[str]] = {
     23: {"试点", "数据基础制度", "算力布局优化"}, 24: {"知识产权公允市场价格评估体系", "知识产权保护"},
 }
 SUPPLY, ENV, DEMAND = "供给型政策工具", "环境型政策工具", "需求型政策工具"
-# Top types each concrete instrument reaches through its `broader` sub-types (instruments.yaml).
-TYPES: dict[str, set[str]] = {
-    "试点": {DEMAND}, "复制推广": {DEMAND}, "对接国际高标准经贸规则": {ENV, DEMAND}, "招商引资": {ENV},
-    "展会推介": {DEMAND}, "服务贸易发展": {DEMAND}, "本外币一体化资金池": {ENV}, "甲类大型医用设备配置许可": {ENV},
-    "临床急需药品临时进口": {ENV, DEMAND}, "科技协同创新": {SUPPLY}, "互认": {ENV},
-    "智能网联汽车道路测试": {DEMAND, SUPPLY}, "国际人才管理改革试点": {SUPPLY, DEMAND}, "人才引进": {SUPPLY},
-    "签证及工作居留便利": {SUPPLY, DEMAND}, "国际职业资格证书认可清单制度": {SUPPLY, ENV},
-    "数字人民币试点": {ENV, DEMAND}, "综合保税区": {ENV, DEMAND}, "国际产业合作": {DEMAND},
-    "数据通道扩容升级": {SUPPLY}, "医学检查检验结果互认": {SUPPLY, ENV}, "航空服务提升": {SUPPLY},
-    "多式联运": {SUPPLY}, "交通基础设施建设": {SUPPLY}, "科研服务体系": {SUPPLY}, "科技金融": {ENV},
-    "算力布局优化": {SUPPLY}, "数据基础制度": {ENV}, "知识产权保护": {ENV}, "知识产权公允市场价格评估体系": {SUPPLY, ENV},
+# The one Rothwell & Zegveld sub-type each concrete instrument is filed under (instruments.yaml, its `broader`).
+SUBTYPES: dict[str, str] = {
+    "国际人才管理改革试点": "人才培养", "人才引进": "人才培养", "科技协同创新": "技术支持", "科研服务体系": "技术支持",
+    "数据通道扩容升级": "基础设施建设", "多式联运": "基础设施建设", "交通基础设施建设": "基础设施建设",
+    "算力布局优化": "基础设施建设", "签证及工作居留便利": "公共服务", "航空服务提升": "公共服务",
+    "知识产权公允市场价格评估体系": "公共服务",
+    "对接国际高标准经贸规则": "法规管制", "甲类大型医用设备配置许可": "法规管制", "互认": "法规管制",
+    "医学检查检验结果互认": "法规管制", "数据基础制度": "法规管制", "知识产权保护": "法规管制",
+    "本外币一体化资金池": "金融支持", "数字人民币试点": "金融支持", "科技金融": "金融支持", "综合保税区": "税收优惠",
+    "招商引资": "策略性措施", "展会推介": "策略性措施", "国际产业合作": "策略性措施",
+    "试点": "示范工程", "复制推广": "示范工程", "智能网联汽车道路测试": "示范工程", "服务贸易发展": "贸易管制",
+    "临床急需药品临时进口": "贸易管制", "国际职业资格证书认可清单制度": "市场准入",
+}
+TOP_OF = {**{s: SUPPLY for s in ("人才培养", "资金投入", "技术支持", "基础设施建设", "公共服务")},
+          **{s: ENV for s in ("目标规划", "金融支持", "税收优惠", "法规管制", "策略性措施")},
+          **{s: DEMAND for s in ("政府采购", "服务外包", "贸易管制", "海外机构", "示范工程", "市场准入")}}
+# Top types each concrete instrument reaches through its `broader` sub-type: exactly one.
+TYPES: dict[str, set[str]] = {i: {TOP_OF[sub]} for i, sub in SUBTYPES.items()}
+# Other typologies (data/schemes/statements.yaml, instrument-facet), related by skos:relatedMatch, no types.
+FACETS: dict[str, set[str]] = {
+    "试点": {"试点示范"}, "复制推广": {"试点示范"}, "智能网联汽车道路测试": {"试点示范"}, "国际人才管理改革试点": {"试点示范"},
+    "数字人民币试点": {"试点示范"}, "数据通道扩容升级": {"信息支持"}, "医学检查检验结果互认": {"信息支持"},
+    "知识产权公允市场价格评估体系": {"信息支持"}, "对接国际高标准经贸规则": {"对外合作"}, "国际产业合作": {"对外合作"},
+    "签证及工作居留便利": {"对外合作"}, "展会推介": {"对外合作"},
 }
 SECTIONS = {1: ("强化虹桥商务区核心功能", range(1, 6)), 2: ("促进“一核两带”融合发展", range(6, 17)),
             3: ("引领长三角更高质量一体化发展", range(17, 25))}
@@ -395,7 +408,10 @@ def _(result: Result) -> None:
             expected[(top, section)] = (title, len(uses), len({m for m, _ in uses}))
     got = {(t, s): (title, u, n) for t, s, title, u, n in values(result, "type", "section", "title", "uses", "measures")}
     assert got == expected
-    assert got[(SUPPLY, 1)][1:] == (0, 0) and got[(DEMAND, 2)][1:] == (10, 7)  # two cells read off by hand
+    # cells read off the text by hand: section 2 uses demand-side instruments six times in five measures (8: 试点
+    # and 道路测试; 9 复制推广, 11 职业资格, 13 试点, 15 服务贸易); section 1 no supply-side instrument
+    assert got[(SUPPLY, 1)][1:] == (0, 0) and got[(DEMAND, 2)][1:] == (6, 5) and got[(SUPPLY, 3)][1:] == (8, 7)
+    assert sum(u for _, u, _ in got.values()) == 41  # one use, one type: the 41 measure–instrument uses
 
 
 @expect("measures-using-instrument", instrument="互认")
@@ -411,10 +427,18 @@ def _(result: Result) -> None:
 
 @expect("measures-using-instrument", instrument="法规管制")
 def _(result: Result) -> None:
-    regulation = {"对接国际高标准经贸规则", "甲类大型医用设备配置许可", "临床急需药品临时进口", "互认", "国际职业资格证书认可清单制度",
-                  "医学检查检验结果互认", "数据基础制度", "知识产权保护"}  # broader: regulation
+    regulation = {"对接国际高标准经贸规则", "甲类大型医用设备配置许可", "互认", "医学检查检验结果互认", "数据基础制度",
+                  "知识产权保护"}  # broader: regulation
     expected = {(m, i) for m, used in INSTRUMENTS.items() for i in used if i in regulation}
     assert {(m, i) for m, i in values(result, "measure", "used")} == expected
+
+
+@expect("measures-using-instrument", instrument="试点示范")
+def _(result: Result) -> None:
+    pilots = {i for i, facets in FACETS.items() if "试点示范" in facets}  # a facet, not a type
+    expected = {(m, i) for m, used in INSTRUMENTS.items() for i in used if i in pilots}
+    assert {(m, i) for m, i in values(result, "measure", "used")} == expected
+    assert {m for m, _ in expected} == {1, 3, 8, 9, 12, 13, 23}
 
 
 INSTITUTIONS = {
@@ -485,9 +509,9 @@ def _(result: Result) -> None:
     for measure, used in INSTRUMENTS.items():
         for instrument in used:
             usage.setdefault(instrument, []).append(measure)
-    got = {i: (set(split(t)), n, [int(x) for x in split(ms)])
-           for i, t, n, ms in values(result, "instrument", "types", "measures", "measure_list")}
-    assert got == {i: (TYPES[i], len(ms), sorted(ms)) for i, ms in usage.items()}
+    got = {i: (sub, set(split(t)), set(split(f)), n, [int(x) for x in split(ms)])
+           for i, sub, t, f, n, ms in values(result, "instrument", "subtype", "types", "facets", "measures", "measure_list")}
+    assert got == {i: (SUBTYPES[i], TYPES[i], FACETS.get(i, set()), len(ms), sorted(ms)) for i, ms in usage.items()}
     assert values(result, "instrument", "measures")[0] == ("试点", 5)  # measures 1, 3, 8, 13, 23
     assert sum(n for (n,) in values(result, "measures")) == 41
 

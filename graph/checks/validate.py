@@ -307,6 +307,7 @@ SELECT DISTINCT ?entity WHERE {{
     ?named ({HQ.parentRegion.n3()}|{HQ.hasMember.n3()}|{HQ.locatedIn.n3()}|{HQ.connects.n3()}|{SKOS.broader.n3()}|
             {DCTERMS.publisher.n3()}|{ELI.cites.n3()})+ ?entity .
   }}
+  UNION {{ ?annotation {HQ.throughComposite.n3()} ?entity . }}  # a composite name whose expansion made a link
   UNION {{  # the statement schemes (data/schemes/) are the vocabulary statements are told in, not curated facts
     VALUES ?scheme {{ {" ".join(scheme_iri(name).n3() for name in STATEMENT_SCHEMES)} }}
     ?entity {SKOS.inScheme.n3()}? ?scheme .

@@ -48,7 +48,7 @@ KIND_FIELDS = {
     "document": ("publisher", "date_public", "cites", "source_file", "title_en"),
 }
 REQUIRED = ("id", "type", "zh", "en", "status")
-COMPOSITE_FIELDS = ("form", "expands_to", "sources", "status", "note")
+COMPOSITE_FIELDS = ("id", "form", "expands_to", "sources", "status", "note")
 COMPOSITE_REQUIRED = ("form", "expands_to", "status")
 
 # Reference fields and the kind of entity they must point to.
@@ -123,6 +123,7 @@ class Composite:
     note: str | None = None
     file: str = ""
     line: int = 0
+    id: str | None = None  # a slug for the composite's IRI (graph.rdf.assemble)
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def _composite(item: LineMapping, label: str) -> Composite:
         raise DataError(label, item.line_of("expands_to"), "'expands_to' must name at least one entity")
     return Composite(form=_string(item, "form", label), expands_to=expands_to,
                      sources=_strings(item, "sources", label), status=_status(item, label),
-                     note=_string(item, "note", label), file=label, line=item.line)
+                     note=_string(item, "note", label), file=label, line=item.line, id=_string(item, "id", label))
 
 
 # --- cross-file checks ----------------------------------------------------------------------------------------

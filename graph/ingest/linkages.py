@@ -9,8 +9,10 @@ evidence: the words from the first to the last thing it rests on, with their off
   mutual-recognition    互认 with the places in scope;
   policy-extension      推广到 (from the places before it to the places after it), or …功能拓展区 (from the place
                         the sentence starts with to the place whose function is extended);
-  service               为X提供/开展 or 服务X: the actor (else another place of the statement) serves X;
-  joint-action          联动 / 协同 / 共建 / 共同 / 联合 with the statement's actors, partners and places;
+  service               为X提供/开展 or 服务X: the actor (else another place of the statement, else the places
+                        of the statement before it in the sentence: …建设，打造服务长三角…) serves X;
+  joint-action          联动 / 协同 / 共建 / 共同 / 联合 with the statement's actors, partners and places (else,
+                        with none, those of the statement before it in the sentence: …，共同打造…);
   co-mention            the fallback: two or more places named together (in two or more names: the parts of
                         one composite such as 一核两带 are one name) and no typed linkage among them.
 A place is a region named with a role other than name-part, or a project or institution named with a role whose
@@ -110,7 +112,10 @@ class LinkageFinder:
             by_sentence.setdefault(s.sentence, []).append(s)
         for s in statements:
             found.extend(self._of_statement(s, by_sentence[s.sentence]))
-        return found
+        # Places named together in one statement and linked by a later clause of the same sentence (支持苏州、嘉兴
+        # 打造…，共同打造…) are linked, not merely co-mentioned.
+        typed = {(lk.statement.sentence, lk.regions) for lk in found if lk.kind != "co-mention"}
+        return [lk for lk in found if lk.kind != "co-mention" or (lk.statement.sentence, lk.regions) not in typed]
 
     def _of_statement(self, s: Statement, sentence: list[Statement]) -> list[Linkage]:
         text, out = s.text, []
@@ -171,14 +176,16 @@ class LinkageFinder:
             served_places = [(r, self.place_of(r.mention.entity_id, r.mention.kind)) for r in served]
             served_places = [(r, p) for r, p in served_places if p is not None]
             providers = [(r, p) for r, p in places if r.role == "actor"] or \
-                        [(r, p) for r, p in places if r.role in ("location", "object")]
+                        [(r, p) for r, p in places if r.role in ("location", "object")] or \
+                        self._carried_actor(s, sentence)
             if served_places and providers:
                 link("service", [p for _, p in providers + served_places],
                      [(c0, c1)] + [(r.mention.start, r.mention.end) for r, _ in providers + served_places],
                      nested=True)
         if cue_at["joint-action"] and not countries:
             cue = cue_at["joint-action"][0]
-            joint = [(r, p) for r, p in places if r.role in ("actor", "partner", "location")]
+            joint = [(r, p) for r, p in places if r.role in ("actor", "partner", "location")] or \
+                    (self._carried_actor(s, sentence) if not places else [])
             link("joint-action", [p for _, p in joint],
                  [self._offsets(s, cue.start(), cue.end())] + [(r.mention.start, r.mention.end) for r, _ in joint],
                  keep_single=self._is_area(joint) and self._inside_cue(s, joint, cue.start()))
@@ -191,6 +198,16 @@ class LinkageFinder:
             if len(regions) >= 2 and len(spans) >= 2:
                 link("co-mention", regions, [(r.mention.start, r.mention.end) for r, _ in named])
         return out
+
+    def _carried_actor(self, s: Statement, sentence: list[Statement]):
+        """A statement without a place of its own (…建设，打造服务长三角…; 支持苏州、嘉兴打造…，共同打造…) acts through
+        the places of the statement before it in its sentence: its actor, else its location or object."""
+        before = [st for st in sentence if st.index < s.index]
+        if not before:
+            return []
+        places = [(r, p) for r, p in self._places_of(before[-1]) if r.mention.entity_id not in self.foreign]
+        return [(r, p) for r, p in places if r.role == "actor"] or \
+               [(r, p) for r, p in places if r.role in ("location", "object")]
 
     def _places_of(self, s: Statement):
         for r in s.roles:

@@ -7,7 +7,9 @@ Activation conditions (when it applies) and Execution constraints (how, where, u
 cover the patterns of the genre's measures (支持X做Y, 允许X…, X可按照…, 在…区域内…), read from the seed text:
 
   statements   a provision splits at 。 and ；, and inside a sentence at a comma followed by a deontic word
-               (…，允许…；…，探索…); a leading piece with no verb of its own (在…的领域，按照《…》，依托…，) stays
+               (…，允许…；…，探索…) or, after a clause with an action of its own, by (adverbs and) an action verb
+               (…，建立…，理顺…: a list of actions), never by a purpose verb (…，提升…, …，促进…) nor inside
+               quotes or brackets; a leading piece with no verb of its own (在…的领域，按照《…》，依托…，) stays
                with the statement it introduces;
   deontic      the first deontic cue of the statement's first clause (data/schemes/statements.yaml), else
                `implied` (加强…, 构建…: the text itself commits to the action);
@@ -16,7 +18,7 @@ cover the patterns of the genre's measures (支持X做Y, 允许X…, X可按照�
   aim, object  the first action verb after them (runs of verbs kept together: 联动开展) and the rest of its clause;
   conditions   符合条件的 / 符合条件时 / 确有需求 / 有需求的 / 在…的领域 / 经…后 / 需持证上岗的;
   constraints  按照《…》(相关规定) / 按规定 / 依规定 / 依法依规 / 在一定额度内 / 在境内 / 在X(+verb) / X区域内 / X全域.
-What they miss is measured against bench/gold-statements/seed.yaml (python -m bench.evaluate_statements).
+What they miss is measured against bench/gold-statements/ (the seed and corpus gold: python -m bench.evaluate_statements).
 
 Roles of a mention (regions, projects, institutions; instruments and documents have none):
   name-part    inside the name of another named thing (浦东 in 浦东国际机场, 嘉昆太 in 嘉昆太协同创新圈);
@@ -53,8 +55,18 @@ AIM_VERBS = sorted({
     "互认", "预留", "创造", "助力", "打通", "拓宽", "联动", "协同", "合作", "推进", "推动", "落地",
     "增强", "服务", "统筹", "尊重", "率先开放", "先行先试", "申请扩区", "扩区", "形成", "辐射带动", "支撑",
     "探索", "自由流动", "赋予",
+    # the same genre's verbs in the State Council's and the Delta outline's lists of actions (data/corpus/)
+    "理顺", "明确", "细化", "搭建", "激发", "畅通", "引导", "引领", "疏解", "取消", "降低", "招引", "引入", "释放",
+    "巩固提升", "编制实施", "规划建设", "统筹规划", "保障", "保证", "办好", "做好", "创建", "实现", "扩大", "健全",
+    "深化", "培育", "整合提升", "布局建设", "统一规划建设", "改扩建", "研究推进", "组织编制", "集成推进",
 }, key=len, reverse=True)
 AIM_PATTERN = re.compile("|".join(map(re.escape, AIM_VERBS)))
+# Verbs that open a clause saying what the action before it is for (…建设，提升航空货运保障能力): no new statement.
+PURPOSE = re.compile(r"(?:提升|提高|增强|助力|满足|促进|调动|成为|为)")
+# Adverbs that may stand before the verb of a new action clause (…，率先开放…, …，同时要不断探索…).
+CLAUSE_ADVERBS = re.compile(r"(?:率先|持续|进一步|积极|逐步|不断|大力|高质量|共同|加快|着力|有序|全面|深入|切实|及时|"
+                            r"充分|稳步|适度|认真|紧紧|科学|重点|集中|滚动|联合|携手|合力|同时|要|并|统一|适当)*")
+OPENERS, CLOSERS = "“（《(「", "”）》)」"
 # Adverbs between an attribute and its aim (支持太仓[持续]深化…), not part of either.
 ADVERBS = re.compile(r"(?:率先|持续|进一步|积极|逐步|不断|大力|高质量|更好|更多|依规定|依法依规|共同|加快)+$")
 ATTRIBUTE_CUT = re.compile(r"[在为对]|，")
@@ -83,6 +95,8 @@ class Concept:
     en: str
     definition_en: str | None = None
     cues: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # ids of curated entities the concept relates (instrument facets)
+    where: tuple[str, int] = field(default=("", 0), compare=False)  # file and line, for errors
 
 
 @dataclass(frozen=True)
@@ -150,7 +164,11 @@ def load_schemes(path: Path) -> dict[str, Scheme]:
                     re.compile(cue)
                 except re.error as error:
                     raise DataError(str(path), line, f"cue {cue!r} of {c['id']!r}: {error}") from None
-            concepts.append(Concept(c["id"], c["zh"], c["en"], c.get("definition_en"), cues))
+            members = c.get("members") or ()
+            if not isinstance(members, (list, tuple)) or not all(isinstance(m, str) for m in members):
+                raise DataError(str(path), line, f"members of {c['id']!r} must be a list of ids")
+            concepts.append(Concept(c["id"], c["zh"], c["en"], c.get("definition_en"), cues, tuple(members),
+                                    (str(path), getattr(c, "line_of", lambda _k: line)("id"))))
         schemes[item["scheme"]] = Scheme(item["scheme"], item["zh"], item["en"], item.get("status", "unverified"),
                                          tuple(item.get("sources") or ()), tuple(concepts))
     for needed in ("ig-component", "deontic", "role", "linkage-kind"):
@@ -189,10 +207,29 @@ def split_statements(text: str, deontic_cues: re.Pattern) -> list[tuple[int, int
     return pieces
 
 
+def _new_action_at(text: str, i: int, end: int, deontic_cues: re.Pattern, before: int) -> bool:
+    """Does a new statement start at `i`, after a comma: a deontic word (…，允许…), or, after a clause with an
+    action of its own, (adverbs and) an action verb that is no purpose verb (…，建立…; but …，提升… and …，促进…
+    say what the action before is for)?"""
+    adverbs = CLAUSE_ADVERBS.match(text, i, end)
+    j = adverbs.end() if adverbs else i
+    if PURPOSE.match(text, j, end):
+        return False
+    if deontic_cues.match(text, i):
+        return True
+    return bool(AIM_PATTERN.match(text, j, end) and AIM_PATTERN.search(text, before, i)
+                and not LEADING.match(text, before, i))
+
+
 def _clauses(text: str, begin: int, end: int, deontic_cues: re.Pattern) -> list[tuple[int, int]]:
     cuts = [begin]
+    depth = 0
     for i in range(begin, end):
-        if text[i] in "，," and deontic_cues.match(text, i + 1):
+        ch = text[i]
+        depth += ch in OPENERS
+        depth -= ch in CLOSERS and depth > 0
+        # A list of actions splits at each action (…，建立…，理顺…); a comma inside quotes or brackets never.
+        if ch in "，," and depth == 0 and _new_action_at(text, i + 1, end, deontic_cues, cuts[-1]):
             cuts.append(i + 1)
     spans = [(a, (b - 1 if b != end else b)) for a, b in zip(cuts, cuts[1:] + [end])]
     merged: list[tuple[int, int]] = []

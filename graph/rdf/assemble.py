@@ -17,17 +17,20 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.ingest.gazetteer import Entity, Gazetteer
+from graph.ingest.gazetteer import Composite, Entity, Gazetteer
+from graph.ingest.yamlfile import DataError
 from graph.ingest.link import LinkedDocument, Mention
 from graph.rdf.namespaces import (
     DCTERMS, ELI, GEO, HQ, INSTRUMENT_SCHEME, OA, RDF, RDFS, SKOS, WD, XSD,
-    annotation_iri, document_iri, entity_iri, geometry_iri, graph_iri, provision_iri, source_text_iri,
+    annotation_iri, composite_iri, document_iri, entity_iri, geometry_iri, graph_iri, provision_iri, source_text_iri,
 )
 from graph.rdf import documents
 from graph.rdf.terms import en, integer, iri, order, plain, typed, zh
 
 Quad = ox.Quad
 
+TITLE_EN_NOTE = ("The English title given as dcterms:alternative is another publisher's rendering (see dcterms:source "
+                 "and the note), not an official English title.")
 STATUS = {"verified": HQ.Verified, "verified-secondary": HQ.VerifiedSecondary, "unverified": HQ.Unverified}
 MENTION_PROPERTY = {"region": HQ.mentionsRegion, "project": HQ.mentionsProject,
                     "institution": HQ.mentionsInstitution, "instrument": HQ.usesInstrument,
@@ -73,6 +76,58 @@ def entity_quads(gazetteer: Gazetteer) -> Iterator[Quad]:
     for entity in gazetteer.entities.values():
         for s, p, o in _entity_triples(entity):
             yield Quad(s, p, o, g)
+    yield from composite_quads(gazetteer)
+
+
+def composite_ids(gazetteer: Gazetteer) -> dict[str, str]:
+    """The IRI slug of each composite, by form: its `id`, or its expansion's ids joined by '-'; two composites
+    with one slug are an error at the second."""
+    ids: dict[str, str] = {}
+    taken: dict[str, Composite] = {}
+    for form, c in gazetteer.composites.items():
+        slug = c.id or "-".join(c.expands_to)
+        if slug in taken:
+            raise DataError(c.file, c.line, f"composite {form!r} has the IRI slug {slug!r} of {taken[slug].form!r}: "
+                                            "give one of them an `id`")
+        try:
+            composite_iri(slug)
+        except ValueError as error:
+            raise DataError(c.file, c.line, str(error)) from None
+        ids[form], taken[slug] = slug, c
+    return ids
+
+
+def composite_quads(gazetteer: Gazetteer) -> Iterator[Quad]:
+    """Each composite name as a resource with its expansion, sources and status (graph 'entities'): the status of
+    the expansion is a fact of its own, which the links made through it point to (`through_composite_quads`)."""
+    g = iri(graph_iri("entities"))
+    for form, slug in composite_ids(gazetteer).items():
+        c = gazetteer.composites[form]
+        node = _node(composite_iri(slug))
+        yield Quad(node, iri(RDF.type), iri(HQ.CompositeName), g)
+        yield Quad(node, iri(RDFS.label), zh(form), g)
+        for target in c.expands_to:
+            yield Quad(node, iri(HQ.expandsTo), _node(entity_iri(gazetteer.entities[target].kind, target)), g)
+        yield Quad(node, iri(HQ.verificationStatus), iri(STATUS[c.status]), g)
+        for source in c.sources:
+            yield Quad(node, iri(DCTERMS.source), _source_term(source), g)
+        if c.note:
+            yield Quad(node, iri(SKOS.note), en(c.note) if c.note.isascii() else plain(c.note), g)
+
+
+def through_composite_quads(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> Iterator[Quad]:
+    """`<annotation> hq:throughComposite <composite>` for every link a composite's expansion made (graph
+    'provenance'): the link is as verified as the expansion."""
+    g, through = iri(graph_iri("provenance")), iri(HQ.throughComposite)
+    ids = composite_ids(gazetteer)
+    for source in sources:
+        for linked in source.linked.provisions:
+            p = linked.provision
+            provision = provision_iri(source.doc_id, p.kind, p.key or None)
+            for m in linked.mentions:
+                if m.via is not None and m.via in ids:
+                    yield Quad(_node(annotation_iri(provision, m.kind, m.entity_id, m.start)), through,
+                               _node(composite_iri(ids[m.via])), g)
 
 
 def _entity_triples(e: Entity) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]]:
@@ -126,7 +181,10 @@ def _entity_triples(e: Entity) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, ox.
     if e.kind == "document":
         yield node, iri(ELI.title), zh(e.zh)
         if e.title_en:
-            yield node, iri(ELI.title), en(e.title_en)
+            # Another publisher's English rendering (there is no official English title): an alternative title
+            # with a note saying so, never eli:title, the document's own title.
+            yield node, iri(DCTERMS.alternative), en(e.title_en)
+            yield node, iri(SKOS.editorialNote), en(TITLE_EN_NOTE)
         for publisher in e.publisher:
             yield node, iri(DCTERMS.publisher), _node(entity_iri("institution", publisher))
         if e.date_public:
@@ -264,6 +322,7 @@ def oxigraph_quads(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> I
             yield from produce(source)
     # What links documents to one another and the extracted entities they share (cross-document citations).
     yield from documents.document_quads(gazetteer, sources)
+    yield from through_composite_quads(gazetteer, sources)
 
 
 def assemble(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> list[Quad]:

@@ -29,7 +29,7 @@ __all__ = [
     "ENTITY_KINDS", "PROVISION_KINDS", "GRAPH_NAMES",
     "bind_prefixes", "curie", "entity_iri", "document_iri", "provision_iri", "source_text_iri", "annotation_iri",
     "annotation_target_iri", "quote_selector_iri", "position_selector_iri", "geometry_iri", "graph_iri",
-    "STATEMENT_SCHEMES", "scheme_iri", "statement_iri",
+    "STATEMENT_SCHEMES", "scheme_iri", "statement_iri", "composite_iri",
 ]
 
 
@@ -150,6 +150,11 @@ class HQ(DefinedNamespace):
     viaProject: URIRef  # Linkage is made by InfrastructureProject.
     quote: URIRef  # The cleaned words of a statement, component or linkage.
 
+    # Composite names (嘉昆太, 沪苏通) and the status of their expansion
+    CompositeName: URIRef  # A curated name that stands for several entities at once.
+    expandsTo: URIRef  # CompositeName stands for an entity.
+    throughComposite: URIRef  # oa:Annotation's link rests on the expansion of a CompositeName.
+
 
 class ELI(DefinedNamespace):
     """The European Legislation Identifier ontology: the terms this project uses."""
@@ -267,6 +272,11 @@ def entity_iri(kind: str, entity_id: str) -> URIRef:
     return HQR[f"{kind}/{_slug(entity_id, 'entity id')}"]
 
 
+def composite_iri(composite_id: str) -> URIRef:
+    """`hqr:composite/<id>` for a curated composite name (data/entities/composites.yaml)."""
+    return HQR[f"composite/{_slug(composite_id, 'composite id')}"]
+
+
 def document_iri(doc_id: str) -> URIRef:
     """`hqr:document/<d>`."""
     return entity_iri("document", doc_id)
@@ -326,7 +336,7 @@ def graph_iri(name: str) -> URIRef:
     return HQR[f"graph/{name}"]
 
 
-STATEMENT_SCHEMES = ("ig-component", "deontic", "role", "linkage-kind")
+STATEMENT_SCHEMES = ("ig-component", "deontic", "role", "linkage-kind", "instrument-facet")
 
 
 def scheme_iri(scheme: str, concept: str | None = None) -> URIRef:

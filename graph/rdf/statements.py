@@ -19,6 +19,7 @@ from graph import resources
 from graph.ingest.gazetteer import Gazetteer
 from graph.ingest.linkages import ProvisionStatements, document_statements
 from graph.ingest.statements import Scheme, load_schemes
+from graph.ingest.yamlfile import DataError
 from graph.rdf.namespaces import (
     HQ, RDF, RDFS, SKOS, XSD, annotation_iri, entity_iri, graph_iri, provision_iri, scheme_iri, statement_iri,
 )
@@ -50,7 +51,9 @@ T = {name: _n(getattr(HQ, name)) for name in (
 TYPE, LABEL = _n(RDF.type), _n(RDFS.label)
 
 
-def scheme_quads(schemes: dict[str, Scheme]) -> Iterator[ox.Quad]:
+def scheme_quads(schemes: dict[str, Scheme], gazetteer: Gazetteer | None = None) -> Iterator[ox.Quad]:
+    """The schemes as SKOS; a concept's `members` (instrument facets) relate curated entities to it by
+    skos:relatedMatch, never skos:broader, so a facet is no type and nothing counts twice under the types."""
     g = _n(graph_iri("entities"))
     for scheme in schemes.values():
         s = _n(scheme_iri(scheme.id))
@@ -73,6 +76,16 @@ def scheme_quads(schemes: dict[str, Scheme]) -> Iterator[ox.Quad]:
             if c.definition_en:
                 yield ox.Quad(iri, _n(SKOS.definition), _en(c.definition_en), g)
             yield ox.Quad(iri, T["verificationStatus"], _n(STATUS[scheme.status]), g)
+            for member in c.members:
+                # A gazetteer without the instrument (another text's data) relates nothing; a member of the
+                # wrong kind is an error in the scheme file.
+                entity = gazetteer.entities.get(member) if gazetteer is not None else None
+                if entity is None:
+                    continue
+                if entity.kind != "instrument":
+                    raise DataError(*c.where, f"concept {c.id!r}: member {member!r} is a {entity.kind}, "
+                                              "not a curated instrument")
+                yield ox.Quad(_n(entity_iri("instrument", member)), _n(SKOS.relatedMatch), iri, g)
 
 
 def provision_quads(provision: URIRef, ps: ProvisionStatements) -> Iterator[ox.Quad]:
@@ -124,7 +137,7 @@ def statement_quads(gazetteer: Gazetteer, sources: Iterable, schemes_file: Path 
     """Every statement, component, role and linkage of the `sources` (graph.rdf.assemble.SourceDocument), and
     the schemes: what the build adds to its store beside assemble's quads."""
     schemes = load_schemes(schemes_file)
-    yield from scheme_quads(schemes)
+    yield from scheme_quads(schemes, gazetteer)
     for source in sources:
         for ps in document_statements(source.linked, schemes, gazetteer):
             p = ps.provision

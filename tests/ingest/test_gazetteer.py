@@ -422,7 +422,7 @@ def test_missing_folder(tmp_path):
 FIELD_ORDER = ("id", "type", "zh", "en", "aliases", "parent", "members", "located_in", "connects", "broader",
                "top_of_scheme", "definition_zh", "definition_en", "code", "stats_code", "wikidata", "publisher",
                "date_public", "cites", "source_file", "title_en", "sources", "status", "note")
-COMPOSITE_ORDER = ("form", "expands_to", "sources", "status", "note")
+COMPOSITE_ORDER = ("id", "form", "expands_to", "sources", "status", "note")
 
 
 @pytest.mark.parametrize("name", [*gz.KIND_FILES.values(), gz.COMPOSITES_FILE])

@@ -71,5 +71,31 @@ def test_the_evaluation_table_runs():
     from bench.evaluate_statements import evaluate
 
     scores = {s.name: s for s in evaluate()}
-    assert scores["statements"].gold == 54 and scores["linkages"].gold == 21
+    assert scores["statements"].gold == 70 and scores["linkages"].gold == 21  # bench/gold-statements/seed.yaml
     assert scores["linkages"].precision >= 0.9 and scores["roles"].recall >= 0.9
+
+
+def test_the_corpus_gold_fits_its_texts_and_is_scored_apart():
+    """Every corpus gold statement is words of its measure and every component words of its statement (else a
+    GoldError); the corpus gold covers at least 40 measures of at least two texts."""
+    from bench.evaluate_statements import CORPUS_GOLD, GOLD, evaluate_files, measures_in
+
+    assert len(CORPUS_GOLD) >= 2 and measures_in(CORPUS_GOLD) >= 40
+    corpus = {s.name: s for s in evaluate_files(CORPUS_GOLD)}
+    seed = {s.name: s for s in evaluate_files([GOLD])}
+    every = {s.name: s for s in evaluate_files([GOLD, *CORPUS_GOLD])}
+    for name in ("statements", "roles", "linkages", "component: aim"):
+        assert every[name].gold == seed[name].gold + corpus[name].gold
+        assert every[name].correct == seed[name].correct + corpus[name].correct
+    assert corpus["statements"].gold > seed["statements"].gold  # the corpus gold is the larger part
+
+
+def test_a_gold_statement_not_in_its_text_is_an_error(tmp_path):
+    from bench.evaluate_statements import CORPUS_GOLD, GoldError, evaluate
+
+    path = next(p for p in CORPUS_GOLD if p.stem == "sc-043")
+    bad = tmp_path / "sc-043.yaml"
+    bad.write_text(path.read_text(encoding="utf-8").replace("合建3个自动气象站, deontic", "合建4个自动气象站, deontic"),
+                   encoding="utf-8")
+    with pytest.raises(GoldError, match=r"sc-043.yaml: measure 1: statement"):
+        evaluate(bad)

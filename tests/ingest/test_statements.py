@@ -27,10 +27,32 @@ def measures(document, gazetteer, schemes):
             for lp in linked.provisions if lp.provision.kind == "measure"}
 
 
-def test_measure_13_holds_three_statements(measures):
+def test_measure_13_holds_five_statements(measures):
+    """Three sentences; the first two each list two actions (…设立综合保税区，拓展…; …申请扩区，并开展…)."""
     texts = [s.text for s in measures[13].statements]
-    assert len(texts) == 3, texts
-    assert texts[1].startswith("支持嘉兴综合保税区") and texts[2] == "支持虹桥国际开放枢纽内综合保税区联动发展"
+    assert len(texts) == 5, texts
+    assert texts[1] == "拓展保税研发、保税维修、加工贸易等业务" and texts[3] == "并开展综合保税区高质量发展综合改革试点"
+    assert texts[2].startswith("支持嘉兴综合保税区") and texts[4] == "支持虹桥国际开放枢纽内综合保税区联动发展"
+    assert [s.sentence for s in measures[13].statements] == [1, 1, 2, 2, 3]
+
+
+def test_a_list_of_actions_splits_and_a_purpose_clause_stays(measures):
+    # 18: 推进…建设，用好…。鼓励发展…，打造…。支持合肥…开行中欧班列，强化…，发展…。 — seven actions
+    assert [s.text[:4] for s in measures[18].statements] == ["推进太仓", "用好联动", "鼓励发展", "打造虹桥", "支持合肥",
+                                                             "强化与沿", "发展海铁"]
+    # 17: 加快嘉兴航空联运中心建设，提升航空货运保障能力 — 提升 says what the building is for
+    assert "加快嘉兴航空联运中心建设，提升航空货运保障能力" in [s.text for s in measures[17].statements]
+
+
+def test_a_comma_inside_quotes_does_not_split(schemes):
+    import re
+
+    from graph.ingest.statements import split_statements
+
+    cue = re.compile("|".join(f"(?:{q})" for c in schemes["deontic"].concepts for q in c.cues))
+    text = "把援藏工作作为长期任务，根据“中央关心西藏，建立完善援藏机制”的方针，建立制度，理顺关系"  # after sc-052 (7), (9)
+    assert [text[a:b] for a, b, _ in split_statements(text, cue)] == [
+        "把援藏工作作为长期任务，根据“中央关心西藏，建立完善援藏机制”的方针", "建立制度", "理顺关系"]
 
 
 def test_components_are_spans_of_the_source(measures, document):
@@ -72,12 +94,13 @@ def test_instrument_words_inside_names_are_no_cue(measures):
     assert "joint-action" not in {lk.kind for lk in measures[8].linkages}
 
 
-def test_split_keeps_a_clause_without_a_deontic(schemes):
+def test_split_at_a_new_action_not_at_a_purpose(schemes):
     import re
 
     cues = re.compile("支持|允许")
-    text = "支持甲开展乙，拓展丙。允许丁做戊，允许己做庚"
-    assert [text[a:b] for a, b, _ in split_statements(text, cues)] == ["支持甲开展乙，拓展丙", "允许丁做戊", "允许己做庚"]
+    text = "支持甲开展乙，拓展丙。允许丁做戊，允许己做庚。建设辛，提升壬"
+    assert [text[a:b] for a, b, _ in split_statements(text, cues)] == [
+        "支持甲开展乙", "拓展丙", "允许丁做戊", "允许己做庚", "建设辛，提升壬"]
 
 
 def test_a_bad_cue_is_a_clear_error(tmp_path):

@@ -124,3 +124,17 @@ def test_assemble_makes_oxigraph_quads_and_runs_every_producer(document, gazette
                     iri(graph_iri("documents")))
     monkeypatch.setattr(assembling, "DOCUMENT_PRODUCERS", (*assembling.DOCUMENT_PRODUCERS, lambda s: [extra]))
     assert set(assemble(gazetteer, [source])) == set(quads) | {extra}
+
+
+def test_a_rendered_english_title_is_an_alternative_never_the_title(graph):
+    """Shanghai Daily's rendering of the title (documents.yaml `title_en`; facts.md §5: no official English
+    translation exists) is published as dcterms:alternative with a note, and the only eli:title is the Chinese one."""
+    from graph.rdf.namespaces import DCTERMS, ELI, SKOS, document_iri
+
+    doc = document_iri(DOC)
+    assert set(graph.objects(doc, ELI.title)) == {Literal("关于推动虹桥国际开放枢纽进一步提升能级的若干政策措施", lang="zh")}
+    assert set(graph.objects(doc, DCTERMS.alternative)) == {
+        Literal("Policy Measures to Support the Further Enhancement of Hongqiao International Open Hub", lang="en")}
+    assert any("not an official English title" in str(n) for n in graph.objects(doc, SKOS.editorialNote))
+    assert URIRef("https://www.shine.cn/news/metro/2308166618/") in set(graph.objects(doc, DCTERMS.source))
+    assert not [t for t in graph.objects(None, ELI.title) if getattr(t, "language", None) == "en"]
