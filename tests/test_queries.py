@@ -485,6 +485,9 @@ def _(result: Result) -> None:
     assert through[(19, "南向拓展带")] == {"沪乍杭铁路", "金山至平湖市域铁路"}
     assert through[(17, "南向拓展带")] == {"虹桥国际机场"}  # in 长宁 and 闵行; the hub is named as an object
     assert not {1, 2, 3, 4, 5} & got["北向拓展带"]  # 虹桥商务区 is the core, in no belt
+    # 6: 虹桥商务区和北向、南向拓展带 — the belt named leads to it; 虹桥商务区 (reaching itself and 上海) does not
+    assert through[(6, "北向拓展带")] == {"北向拓展带"} and through[(6, "南向拓展带")] == {"南向拓展带"}
+    assert through[(13, "南向拓展带")] == {"虹桥国际开放枢纽"}
 
 
 @expect("section-overview")

@@ -114,6 +114,7 @@ class HQ(DefinedNamespace):
     locatedIn: URIRef  # Project, Institution or PolicyArea lies in Region.
     connects: URIRef  # InfrastructureProject links Region.
     reachesRegion: URIRef  # Provision applies in Region (derived by the reach rule only).
+    leadsToRegion: URIRef  # Participation brings Region to its provision's reach (the same rule, per participation).
 
     # Object properties: provenance
     withinProvision: URIRef  # oa:SpecificResource's quote lies in Provision.

@@ -10,6 +10,10 @@ location or scope, object; not beneficiary, not a place inside another name):
   - a policy area as the location or scope: also the regions it is made of (hq:hasMember, transitively);
   - a project or institution: the regions it hq:connects or lies in (hq:locatedIn);
 and every region so reached reaches its parents (hq:parentRegion, transitively).
+
+The same rule records, for each participation, the regions it brings to its provision's reach
+(hq:leadsToRegion), so that a question asking *through what* a provision reaches a region (belt-measures) looks
+it up instead of walking the rule's paths again (TDB2 took over ten minutes on that walk, Virtuoso refused it).
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ REACH_ROLES = ("actor", "partner", "location", "object")
 REACH_RULE = f"""
 PREFIX hq: <{HQ}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-CONSTRUCT {{ ?provision hq:reachesRegion ?region }}
+CONSTRUCT {{ ?provision hq:reachesRegion ?region . ?part hq:leadsToRegion ?region }}
 WHERE {{
   ?statement hq:statementOf ?provision ;
       hq:hasParticipation ?part .
@@ -48,21 +52,26 @@ WHERE {{
 """
 
 
+REACHES = ox.NamedNode(str(HQ.reachesRegion))
+LEADS_TO = ox.NamedNode(str(HQ.leadsToRegion))
+
+
+def _rule_triples(store: Store, predicate: ox.NamedNode) -> set[tuple[str, str]]:
+    return {(t.subject.value, t.object.value) for t in store.query(REACH_RULE) if t.predicate == predicate}
+
+
 def reach_triples(store: Store) -> set[tuple[str, str]]:
     """(provision IRI, region IRI) of every reach the rule derives from the store's asserted graphs."""
-    found = set()
-    for triple in store.query(REACH_RULE):
-        found.add((triple.subject.value, triple.object.value))
-    return found
+    return _rule_triples(store, REACHES)
 
 
 def materialise_reach(store: Store) -> int:
-    """Replace the graph hqr:graph/reach with the rule's hq:reachesRegion triples; returns how many."""
+    """Replace the graph hqr:graph/reach with the rule's hq:reachesRegion and hq:leadsToRegion triples; returns
+    how many reaches (provision, region)."""
     graph = to_ox(graph_iri("reach"))
     raw = store.raw()
     if graph in set(raw.named_graphs()):
         raw.remove_graph(graph)
-    pairs = reach_triples(store)
-    predicate = ox.NamedNode(str(HQ.reachesRegion))
-    raw.extend(ox.Quad(ox.NamedNode(p), predicate, ox.NamedNode(r), graph) for p, r in sorted(pairs))
-    return len(pairs)
+    triples = sorted({(t.subject.value, t.predicate.value, t.object.value) for t in store.query(REACH_RULE)})
+    raw.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), graph) for s, p, o in triples)
+    return sum(1 for _, p, _ in triples if p == REACHES.value)
