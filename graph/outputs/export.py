@@ -21,6 +21,7 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +34,7 @@ from graph.outputs.describe import (
     Counts, DatasetMetadata, Dump, check_base, count_graphs, describe, description_graph, load_metadata,
 )
 from graph.rdf.namespaces import curie, DEFAULT_BASE, PREFIXES, RDF, VOID, bind_prefixes
-from graph.rdf.turtle import TurtleWriter
+from graph.rdf.turtle import INTEGER, RDF_TYPE, XSD_INTEGER, TurtleWriter
 from graph.rdf.store import Store, graph_file
 from graph.rdf.terms import XSD_STRING, iri, quads_to_rdflib, to_ox
 
@@ -82,15 +83,62 @@ def ontology_turtle(ontology: Graph) -> bytes:
 
 
 def data_turtle(triples: Iterable[OxTriple], base: str = DEFAULT_BASE) -> bytes:
-    """Sorted, deduplicated triples of Oxigraph terms as Turtle (no blank nodes expected in data)."""
-    unique = sorted(set(triples), key=_data_order)
-    return TurtleWriter(_turtle_prefixes(), base).write(unique).encode("utf-8")
+    """Triples of Oxigraph terms, deduplicated and sorted, as Turtle (no blank nodes expected in data)."""
+    writer = TurtleWriter(_turtle_prefixes(), base)
+    return (writer.header + _turtle_body(sorted(_lines(triples)), writer)).encode()
 
 
-def _data_order(t: OxTriple) -> tuple[str, str, str]:
-    """The triple's N-Triples line, term by term (the same order: an IRI's form ends in '>', which no IRI holds,
-    so no term's form is a prefix of another's): the order of every export."""
-    return str(t[0]), str(t[1]), str(t[2])
+def _turtle_body(lines: Iterable[str], writer: TurtleWriter) -> str:
+    """Sorted N-Triples lines as Turtle statements, grouped by subject and predicate: IRIs as the project's writer
+    writes them (relative to @base, prefixed names, else in full), literals as N-Triples writes them (valid Turtle),
+    integers bare and datatypes prefixed.
+
+    Read from the lines the export already has, not from terms: TurtleWriter.write took 2.5 s of 3.7 s for the
+    graph.ttl of 1.8·10^5 quads, most of it getting each term's parts out of Oxigraph again.
+    """
+    names: dict[str, str] = {}
+    predicates: dict[str, str] = {f"<{RDF_TYPE}>": "a"}
+    iri = writer.iri
+
+    def name(term: str) -> str:
+        written = names.get(term)
+        if written is None:
+            written = names[term] = iri(term[1:-1]) if term.startswith("<") else term
+        return written
+
+    def predicate_name(term: str) -> str:
+        written = predicates.get(term)
+        if written is None:
+            written = predicates[term] = iri(term[1:-1])
+        return written
+
+    def literal(term: str) -> str:
+        if term.endswith('"') or not term.endswith(">"):  # a plain or language-tagged string
+            return term
+        cut = term.rfind('"^^<')
+        lexical, datatype = term[:cut + 1], term[cut + 4:-1]
+        if datatype == XSD_INTEGER and INTEGER.fullmatch(lexical, 1, len(lexical) - 1):
+            return lexical[1:-1]
+        return f"{lexical}^^{iri(datatype)}"
+
+    out: list[str] = []
+    subject = predicate = None
+    for line in lines:
+        s, p, o = line.split(" ", 2)
+        o = literal(o) if o.startswith('"') else (iri(o[1:-1]) if o.startswith("<") else o)
+        if s != subject:
+            if subject is not None:
+                out.append(" .\n")
+            out.append(f"{name(s)} {predicate_name(p)} {o}")
+            subject, predicate = s, p
+        elif p != predicate:
+            out.append(f" ;\n\t{predicate_name(p)} {o}")
+            predicate = p
+        else:
+            out.append(f" , {o}")
+    if subject is not None:
+        out.append(" .\n")
+    return "".join(out)
 
 
 def write_turtle(path: Path, ontology: Graph, triples: Iterable[OxTriple],
@@ -100,12 +148,15 @@ def write_turtle(path: Path, ontology: Graph, triples: Iterable[OxTriple],
         out.write(turtle_bytes(ontology, triples, base))
 
 
-def turtle_bytes(ontology: Graph, triples: Iterable[OxTriple], base: str = DEFAULT_BASE,
-                 ordered: bool = False) -> bytes:
-    """graph.ttl's bytes; `ordered`: the triples are already deduplicated and in _data_order."""
-    data = TurtleWriter(_turtle_prefixes(), base).write(triples).encode() if ordered else data_turtle(triples, base)
+def turtle_bytes(ontology: Graph, triples: Iterable[OxTriple], base: str = DEFAULT_BASE) -> bytes:
+    return _graph_turtle(ontology, sorted(_lines(triples)), base)
+
+
+def _graph_turtle(ontology: Graph, lines: Iterable[str], base: str) -> bytes:
+    """graph.ttl: the ontology by rdflib, then the data's sorted, distinct lines."""
+    writer = TurtleWriter(_turtle_prefixes(), base)
     return b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology),
-                     b"\n# --- data ---\n", data))
+                     b"\n# --- data ---\n", (writer.header + _turtle_body(lines, writer)).encode()))
 
 
 def write_store_turtle(path: Path, ontology: Graph, store: Store, skip: Iterable[URIRef],
@@ -118,21 +169,21 @@ def write_store_turtle(path: Path, ontology: Graph, store: Store, skip: Iterable
         out.write(b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology),
                             b"\n# --- data ---\n", writer.header.encode())))
         for chunk in _subject_chunks(store, skip):
-            # Subjects are whole in each chunk, so the chunks' Turtle (less the prefixes) joins up.
-            out.write(writer.write(chunk)[len(writer.header):].encode())
+            # Subjects are whole in each chunk, so the chunks' Turtle joins up.
+            out.write(_turtle_body(chunk, writer).encode())
 
 
-def _subject_chunks(store: Store, skip: Iterable[URIRef], size: int = 5000) -> Iterator[list[OxTriple]]:
-    """The triples outside `skip`, deduplicated, in data_turtle's order, in lists of `size` subjects."""
+def _subject_chunks(store: Store, skip: Iterable[URIRef], size: int = 5000) -> Iterator[list[str]]:
+    """The lines of the triples outside `skip`, deduplicated and sorted, in lists of `size` subjects. (Subjects
+    sorted by their N-Triples form, then their lines, is the lines' order: no subject's form is a prefix of
+    another's followed by a character before ' '.)"""
     raw, skipped = store.raw(), {ox.NamedNode(str(g)) for g in skip}
     subjects = {str(q.subject): q.subject for q in raw.quads_for_pattern(None, None, None, None)
                 if q.graph_name not in skipped}
-    chunk: list[OxTriple] = []
+    chunk: list[str] = []
     for count, name in enumerate(sorted(subjects), start=1):
-        subject = subjects[name]
-        pairs = {(q.predicate, q.object) for q in raw.quads_for_pattern(subject, None, None, None)
-                 if q.graph_name not in skipped}
-        chunk += [(subject, p, o) for p, o in sorted(pairs, key=lambda po: (str(po[0]), str(po[1])))]
+        chunk += sorted({str(q.triple) for q in raw.quads_for_pattern(subjects[name], None, None, None)
+                         if q.graph_name not in skipped})
         if count % size == 0:
             yield chunk
             chunk = []
@@ -209,14 +260,10 @@ class Dataset:
             graph.add((s, p, o))
         return graph
 
-    def data(self) -> list[OxTriple]:
-        """The asserted triples outside the ontology graph, in graph.ttl's order (by N-Triples line)."""
+    def data_lines(self) -> list[str]:
+        """The lines of the asserted triples outside the ontology graph (graph.ttl's data), distinct, sorted."""
         skip = {self.graph_iri(name).value for name in ("ontology", *NOT_ASSERTED)}
-        found: dict[str, ox.Quad] = {}
-        for name, start, end in self.spans:
-            if name not in skip:
-                found.update(zip(self.lines[start:end], self.quads[start:end]))
-        return [(q.subject, q.predicate, q.object) for q in (found[line] for line in sorted(found))]
+        return sorted(set().union(*(self.lines[start:end] for name, start, end in self.spans if name not in skip)))
 
     @cached_property
     def _descriptions(self) -> dict:
@@ -364,7 +411,7 @@ def serialize(dataset: Dataset, fmt: str, metadata: DatasetMetadata | None = Non
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "ttl":
-        return turtle_bytes(dataset.ontology(), dataset.data(), dataset.base, ordered=True)
+        return _graph_turtle(dataset.ontology(), dataset.data_lines(), dataset.base)
     lines, quads = dataset._asserted
     if fmt == "nt":
         return _nt(lines)
@@ -537,16 +584,21 @@ def write_exports(out_dir: Path, dataset: Dataset, metadata: DatasetMetadata | N
     """
     metadata = metadata or load_metadata()
     written = []
-    for fmt in FORMATS.values():
-        path = out_dir / fmt.filename
-        if fmt.key == "ttl" and ontology is not None:
-            data = turtle_bytes(ontology, dataset.data(), dataset.base, ordered=True)
-        else:
-            data = serialize(dataset, fmt.key, metadata)
-        write_atomic(path, data)
-        written.append(fmt.filename)
-        write_atomic(out_dir / f"{fmt.filename}.gz", gzipped(data))
-        written.append(f"{fmt.filename}.gz")
-    write_atomic(out_dir / CONTEXT_FILE, context_bytes(dataset.base))
-    write_atomic(out_dir / VOID_FILE, void_bytes(dataset, metadata))
+    # zlib lets go of the GIL, so each gzip runs beside the writing of the next format (the five took 1.1 s of
+    # the step at 1.8·10^5 quads).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        packing = []
+        for fmt in FORMATS.values():
+            path = out_dir / fmt.filename
+            if fmt.key == "ttl" and ontology is not None:
+                data = _graph_turtle(ontology, dataset.data_lines(), dataset.base)
+            else:
+                data = serialize(dataset, fmt.key, metadata)
+            write_atomic(path, data)
+            packing.append(pool.submit(lambda p, d: write_atomic(p, gzipped(d)), out_dir / f"{fmt.filename}.gz", data))
+            written += [fmt.filename, f"{fmt.filename}.gz"]
+        write_atomic(out_dir / CONTEXT_FILE, context_bytes(dataset.base))
+        write_atomic(out_dir / VOID_FILE, void_bytes(dataset, metadata))
+        for job in packing:
+            job.result()  # raises what the gzip raised
     return written + [CONTEXT_FILE, VOID_FILE]
