@@ -25,10 +25,10 @@ from graph.ingest.parse import parse_file
 from graph.ingest.sources import limits as source_limits, memory_available, memory_needed
 from graph.ingest.readers import corpus_files
 from graph.outputs.export import (
-    FORMATS, dataset_from_store, describe_dataset, write_exports, write_store_turtle,
+    FORMATS, dataset_counts, dataset_from_store, write_exports, write_store_turtle,
 )
 from graph.outputs import buildfolder
-from graph.outputs.describe import Counts, count as count_dataset
+from graph.outputs.describe import Counts
 from graph.outputs.files import make_readable
 from graph.outputs.network import export_network, region_network
 from graph.outputs.vocabulary import write_vocabularies
@@ -38,7 +38,6 @@ from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
 from graph.rdf.ontology import load_ontology
 from graph.rdf.statements import statement_quads
 from graph.rdf.store import Store
-from graph.rdf.terms import quads_to_rdflib
 from graph.reason.reach import materialise_reach
 from graph.reason.infer import reason_store
 from graph.site.pages import write_site
@@ -185,19 +184,16 @@ def write_graph_turtle(ctx: BuildContext) -> Path:
 
 def write_graph_exports(ctx: BuildContext) -> None:
     """graph.ttl, then every other format, the gzips, context.jsonld and void.ttl."""
-    turtle = write_graph_turtle(ctx)
     dataset = dataset_from_store(ctx.store)
-    write_exports(ctx.staging, dataset, turtle=turtle.read_bytes())
-    ctx.notes["counts"] = count_dataset(quads_to_rdflib(dataset.quads), dataset.base,
-                                        description=len(describe_dataset(dataset))).as_dict()
+    write_exports(ctx.staging, dataset, ontology=ctx.ontology)
+    ctx.notes["counts"] = dataset_counts(dataset).as_dict()
 
 
 def counts(ctx: BuildContext) -> Counts:
     """The build's counts (graph.outputs.describe.Counts), as the exports step recorded them or from the store."""
     if "counts" not in ctx.notes:
         dataset = dataset_from_store(ctx.store)
-        ctx.notes["counts"] = count_dataset(quads_to_rdflib(dataset.quads), dataset.base,
-                                            description=len(describe_dataset(dataset))).as_dict()
+        ctx.notes["counts"] = dataset_counts(dataset).as_dict()
     recorded = dict(ctx.notes["counts"])
     recorded["graphs"] = tuple(sorted(recorded["graphs"].items()))
     return Counts(**recorded)

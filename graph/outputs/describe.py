@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
@@ -174,33 +175,45 @@ class Counts:
                 "description": self.description, "quads": self.quads, "graphs": dict(self.graphs)}
 
 
-def count(quads: Iterable[tuple[Node, Node, Node, Node | None]], base: str, description: int | None = None) -> Counts:
-    """The counts of a dataset's quads (with or without its description graph). `description`, when given, is the
-    size of a description not among `quads` (one written beside them, as the build does)."""
-    own, inferred_graph = description_graph(base), URIRef(f"{base}graph/inferred")
-    per_graph: Counter = Counter()
-    asserted: set[Triple] = set()
-    inferred: set[Triple] = set()
+def count(quads: Iterable, base: str, description: int | None = None) -> Counts:
+    """The counts of a dataset's quads (Oxigraph quads or rdflib 4-tuples, with or without its description
+    graph). `description`, when given, is the size of a description not among `quads` (one written beside them, as
+    the build does)."""
+    graphs: dict[str, list] = defaultdict(list)
     for s, p, o, g in quads:
-        per_graph[str(g) if g is not None else ""] += 1
-        if g == own:
-            continue
-        (inferred if g == inferred_graph else asserted).add((s, p, o))
-    described = per_graph.get(str(own), 0) if description is None else description
+        graphs[_graph_name(g)].append((s, p, o))
+    return count_graphs(graphs, base, description)
+
+
+def count_graphs(graphs: Mapping[str, Sequence[Hashable]], base: str, description: int | None = None) -> Counts:
+    """count() of a dataset given as {graph IRI ('' for the default graph): its triples}, each triple any value
+    that identifies it (a tuple of terms, or its N-Triples line as the export has them)."""
+    own, inferred_graph = str(description_graph(base)), f"{base}graph/inferred"
+    per_graph = {name: len(triples) for name, triples in graphs.items() if triples}
+    asserted = set().union(*(triples for name, triples in graphs.items() if name not in (own, inferred_graph)))
+    inferred = set(graphs.get(inferred_graph, ()))
+    described = per_graph.get(own, 0) if description is None else description
     if description is not None:
-        per_graph[str(own)] = description
+        per_graph[own] = description
     return Counts(len(asserted | inferred), len(asserted), len(inferred - asserted), described,
                   sum(per_graph.values()), tuple(sorted(per_graph.items())))
 
 
+def _graph_name(g) -> str:
+    """A graph's IRI ('' for the default graph), from either term model."""
+    if g is None or isinstance(g, ox.DefaultGraph):
+        return ""
+    return g.value if isinstance(g, ox.NamedNode) else str(g)
+
+
 # --- the description ---------------------------------------------------------------------------------------------
 
-def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: DatasetMetadata, base: str,
+def describe(graphs: Mapping[str, Sequence[str]], metadata: DatasetMetadata, base: str,
              dumps: Sequence[Dump]) -> list[Triple]:
-    """VoID + DCAT + PROV-O triples describing the dataset `quads` published under `base` with `dumps`."""
+    """VoID + DCAT + PROV-O triples (rdflib terms) describing the dataset `graphs` ({graph IRI, '' for the default
+    graph: its triples as N-Triples lines, without ' .'}; the description's own graph is left out) published under
+    `base` with `dumps`."""
     base = check_base(base)
-    own = description_graph(base)
-    quads = [q for q in quads if q[3] != own]
     site = site_root(base)
     dataset = URIRef(f"{base}dataset")
     out: list[Triple] = []
@@ -232,7 +245,7 @@ def describe(quads: Iterable[tuple[Node, Node, Node, Node | None]], metadata: Da
     add(dataset, VOID.uriSpace, Literal(base))
     add(dataset, DCAT.landingPage, URIRef(site))
 
-    stats = _statistics(quads, base)
+    stats = _statistics(graphs, base)
     for prop, value in (("triples", stats.triples), ("entities", stats.entities),
                         ("distinctSubjects", stats.subjects), ("distinctObjects", stats.objects),
                         ("properties", len(stats.properties)), ("classes", len(stats.classes))):
@@ -349,36 +362,61 @@ class _Stats:
     has_ontology: bool
 
 
-def _statistics(quads: list[tuple[Node, Node, Node, Node | None]], base: str) -> _Stats:
-    triples = {(s, p, o) for s, p, o, _ in quads}
-    graphs = Counter(g for *_, g in quads if isinstance(g, URIRef))
-    properties = Counter(p for _, p, _ in triples)
-    typed: dict[URIRef, set[Node]] = defaultdict(set)
-    for s, p, o in triples:
-        if p == RDF.type and isinstance(o, URIRef):
-            typed[o].add(s)
-    classes = {cls: len(members) for cls, members in typed.items()}
-    subjects = {s for s, _, _ in triples}
-    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(base)}
-    vocabularies = sorted({_namespace(t) for t in list(properties) + list(classes)} - {None})
-    source_texts = typed.get(HQ.SourceText, set())
-    sources = sorted((s, o) for s, p, o in triples
-                     if p == DCTERMS.source and o in source_texts and s in typed.get(HQ.PolicyDocument, ()))
-    return _Stats(len(triples), len(entities), len(subjects), len({o for _, _, o in triples}), dict(graphs),
-                  classes, dict(properties), vocabularies, sources, _examples(triples, typed, sources),
-                  (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in triples)
+def _statistics(graphs: Mapping[str, Sequence[str]], base: str) -> _Stats:
+    """One counting pass over the quads' N-Triples lines (a line splits into its three terms at its first two
+    spaces: IRIs and blank-node labels hold none). Before, every quad was turned into rdflib terms and counted in
+    sets of them: 5.5 s of 98 s of exports at 1.8·10^5 quads, and done three times per build."""
+    own = f"{base}graph/dataset"
+    triples: set[str] = set().union(*(lines for name, lines in graphs.items() if name != own))
+    sizes = {name: len(lines) for name, lines in graphs.items() if name and name != own and lines}
+    rdf_type, number, source = f"<{RDF.type}>", f"<{HQ.number}>", f"<{DCTERMS.source}>"
+    mentions = {f"<{p}>" for p in _MENTION_PROPERTIES}
+    properties: Counter = Counter()
+    typed: dict[str, set[str]] = defaultdict(set)
+    subjects: set[str] = set()
+    objects: set[str] = set()
+    numbers: list[tuple[str, str]] = []
+    cited: list[tuple[str, str]] = []
+    named: Counter = Counter()
+    for line in triples:
+        s, p, o = line.split(" ", 2)
+        properties[p] += 1
+        subjects.add(s)
+        objects.add(o)
+        if p == rdf_type:
+            if o.startswith("<"):
+                typed[o].add(s)
+        elif p == number:
+            numbers.append((s, o))
+        elif p == source:
+            cited.append((s, o))
+        elif p in mentions and o.startswith("<"):
+            named[o] += 1
+    classes = {URIRef(cls[1:-1]): len(members) for cls, members in typed.items()}
+    props = {URIRef(p[1:-1]): n for p, n in properties.items()}
+    entities = sum(1 for s in subjects if s.startswith(f"<{base}"))
+    vocabularies = sorted({_namespace(t) for t in list(props) + list(classes)} - {None})
+    texts, documents = typed.get(f"<{HQ.SourceText}>", set()), typed.get(f"<{HQ.PolicyDocument}>", set())
+    sources = sorted((URIRef(s[1:-1]), URIRef(o[1:-1])) for s, o in cited if o in texts and s in documents)
+    measures = typed.get(f"<{HQ.Measure}>", set())
+    lexical = re.compile(r'"([+-]?[0-9]+)"')
+    numbered = {URIRef(s[1:-1]): int(m.group(1)) for s, o in numbers
+                if s in measures and (m := lexical.match(o))}
+    has_ontology = f"<{ONTOLOGY_IRI}> {rdf_type} <{OWL.Ontology}>" in triples
+    return _Stats(len(triples), entities, len(subjects), len(objects), {URIRef(g): n for g, n in sizes.items()},
+                  classes, props, vocabularies, sources,
+                  _examples(numbered, Counter({URIRef(o[1:-1]): n for o, n in named.items()}), sources),
+                  has_ontology)
 
 
-def _examples(triples: set[Triple], typed: dict[URIRef, set[Node]], sources: list[tuple[URIRef, URIRef]]) -> list:
+def _examples(numbers: dict[URIRef, int], named: Counter, sources: list[tuple[URIRef, URIRef]]) -> list:
     """Each source document, its first measure, and the entity its measures name most often."""
     examples: list[URIRef] = []
-    numbers = {s: int(o) for s, p, o in triples if p == HQ.number and s in typed.get(HQ.Measure, ())}
     for document, _ in sources:
         examples.append(document)
         measures = [m for m in numbers if str(m).startswith(f"{document}/measure/")]
         if measures:
             examples.append(min(measures, key=lambda m: (numbers[m], str(m))))
-    named = Counter(o for s, p, o in triples if p in _MENTION_PROPERTIES and isinstance(o, URIRef))
     if named:
         examples.append(min(named, key=lambda e: (-named[e], str(e))))
     return examples

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import BNode, Dataset as RdfDataset, Graph, Literal, URIRef
@@ -18,9 +20,10 @@ from rdflib import namespace as ns
 
 import graph
 from graph.cli import main
-from graph.outputs.describe import BaseIriError, load_metadata, site_root
+from graph.outputs.describe import BaseIriError, count, load_metadata, site_root
 from graph.outputs.export import (
-    CONTEXT_FILE, FORMATS, VOID_FILE, ExportError, canonical, export, load_dataset, rebase, serialize,
+    CONTEXT_FILE, FORMATS, VOID_FILE, ExportError, canonical, data_turtle, dataset_counts, export, load_dataset,
+    rebase, serialize,
 )
 from graph.ingest.gazetteer import DataError
 from graph.rdf.namespaces import DEFAULT_BASE, HQ, PREFIXES, graph_iri
@@ -186,6 +189,90 @@ def test_cli_export_errors_name_the_input(tmp_path):
         load_dataset(broken)
     with pytest.raises(ExportError, match="unknown format"):
         serialize(load_dataset(ROOT / "ontology" / "hongqiao.ttl"), "yaml")
+
+
+# --- one sorted pass: the lines every format and count reads ------------------------------------------------------
+
+OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+             "rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG}
+
+
+def _canonical_set(quads) -> set[str]:
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(q) for q in dataset}
+
+
+def test_a_triples_line_is_what_oxigraphs_writer_writes(built):
+    """graph.nt is the dataset's lines: the same bytes as Oxigraph's N-Triples writer on the asserted triples."""
+    dataset = load_dataset(built.staging)
+    triples = [ox.Triple(s, p, o) for s, p, o in dataset.asserted()]
+    written = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    assert b"".join(sorted(set(written))) == (built.staging / "graph.nt").read_bytes()
+    assert list(dataset.lines) == [str(q.triple) for q in dataset.quads]
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_pyoxigraph_reads_every_export_as_the_store(built, fmt):
+    """Each file, read by Oxigraph and canonicalised, is exactly the store's asserted graph (TriG: every graph)."""
+    parsed = ox.parse(path=str(built.staging / FORMATS[fmt].filename), format=OX_FORMAT[fmt])
+    raw = list(built.store.raw().quads_for_pattern(None, None, None, None))
+    if fmt == "trig":
+        description = ox.parse(path=str(built.staging / VOID_FILE), format=ox.RdfFormat.TURTLE)
+        own = ox.NamedNode(f"{DEFAULT_BASE}graph/dataset")
+        expected = raw + [ox.Quad(t.subject, t.predicate, t.object, own) for t in description]
+    else:
+        skip = {ox.NamedNode(str(graph_iri(name))) for name in ("inferred", "dataset")}
+        expected = [ox.Quad(q.subject, q.predicate, q.object) for q in raw if q.graph_name not in skip]
+        parsed = (ox.Quad(t.subject, t.predicate, t.object) for t in parsed)
+    assert _canonical_set(parsed) == _canonical_set(expected)
+
+
+@pytest.mark.skipif(shutil.which("rapper") is None, reason="needs rapper (raptor2-utils)")
+@pytest.mark.parametrize("fmt, syntax", [("ttl", "turtle"), ("nt", "ntriples"), ("rdfxml", "rdfxml"), ("trig", "trig")])
+def test_rapper_reads_every_export(built, fmt, syntax):
+    run = subprocess.run(["rapper", "-i", syntax, "-c", str(built.staging / FORMATS[fmt].filename)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = int(re.search(r"returned (\d+) triples", run.stderr).group(1))
+    if fmt == "trig":
+        assert found == sum(1 for _ in built.store.raw()) + len(Graph().parse(built.staging / VOID_FILE))
+    else:
+        assert found == len(_asserted(built))
+
+
+def test_turtle_from_lines_keeps_every_literal():
+    """graph.ttl's data part is written from N-Triples lines: escapes, language tags, datatypes and integers must
+    come back as the same terms, in both Oxigraph's and rdflib's readers."""
+    s, p = ox.NamedNode(f"{DEFAULT_BASE}region/kunshan"), ox.NamedNode(str(HQ.text))
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    objects = [ox.Literal('tab\there "quoted" back\\slash\nnew line\r\x07 bell'), ox.Literal("昆山", language="zh"),
+               ox.Literal("12", datatype=ox.NamedNode(xsd + "integer")),
+               ox.Literal("+05", datatype=ox.NamedNode(xsd + "integer")),
+               ox.Literal("x1", datatype=ox.NamedNode(xsd + "integer")),
+               ox.Literal("1.50", datatype=ox.NamedNode(xsd + "decimal")),
+               ox.Literal("2023-02-01", datatype=ox.NamedNode(xsd + "date")),
+               ox.Literal("a", datatype=ox.NamedNode("http://example.org/type#x")),
+               ox.NamedNode("https://www.shine.cn/news/a.html"), ox.NamedNode(f"{DEFAULT_BASE}region/suzhou")]
+    triples = [(s, p, o) for o in objects] + [(objects[-1], ox.NamedNode(str(ns.RDF.type)), ox.NamedNode(str(HQ.Region)))]
+    text = data_turtle(triples)
+    assert b"<region/kunshan> hq:text " in text and b"a hq:Region" in text
+    read = {(t.subject, t.predicate, t.object) for t in ox.parse(text, format=ox.RdfFormat.TURTLE)}
+    assert read == set(triples)
+    assert len(Graph().parse(data=text, format="turtle")) == len(triples)
+    assert data_turtle(reversed(triples)) == text
+
+
+def test_counts_of_the_lines_are_the_counts_of_the_terms(built):
+    """The build's counts (from the dataset's lines) are count() of its rdflib quads: one way of counting."""
+    dataset = load_dataset(built.staging)
+    from_terms = count(built.store.quads(), DEFAULT_BASE)
+    from_lines = dataset_counts(dataset)
+    assert (from_lines.triples, from_lines.asserted, from_lines.inferred) == \
+        (from_terms.triples, from_terms.asserted, from_terms.inferred)
+    assert {g: n for g, n in from_lines.graphs if not g.endswith("graph/dataset")} == \
+        {g: n for g, n in from_terms.graphs if not g.endswith("graph/dataset")}
+    assert from_lines.description == len(Graph().parse(built.staging / VOID_FILE))
 
 
 # --- the dataset description ---------------------------------------------------------------------------------------
