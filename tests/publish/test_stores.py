@@ -26,13 +26,14 @@ GRAPH_COUNTS = (f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
 QUESTIONS = [q for q in all_queries() if not q.is_check and not q.params]
 # Measured on Virtuoso 7.2.5 (Debian bookworm), same data, default-graph-uri = the merged default graph: these
 # questions come back with other rows. `regions`: Virtuoso stores geo:wktLiteral as its own geometry type and writes
-# it back in single precision (POINT(121.380831 31.1129) -> POINT(121.38082885742 31.112899780273)). belt-measures
-# and province-measure-counts: no rows at all (both chain zero-or-more property paths inside a sub-SELECT); the
-# others: different rows, not yet diagnosed. docs/publishing.md lists them; a change in either direction fails here.
-# belt-measures: HTTP 500, "SR319: Max row length is exceeded when trying to store a string of 5043 chars into a
-# temp col" (its sub-SELECT carries every participant's label into GROUP_CONCAT).
-VIRTUOSO_FAILS = {"belt-measures"}
-VIRTUOSO_DIFFERS = {"measure-institutions", "project-regions", "regions"}
+# it back in single precision (POINT(121.380831 31.1129) -> POINT(121.38082885742 31.112899780273)).
+# `project-regions`: a sub-select with `?countyClass rdfs:subClassOf* hq:CountyLevelRegion`, joined with the
+# projects' regions, gives 1 row of 6 (the same sub-select alone, or with the classes listed by VALUES, agrees).
+# docs/publishing.md lists them; a change in either direction fails here.
+# Questions Virtuoso answers with an HTTP error (belt-measures did, SR319 "Max row length is exceeded", while it
+# walked the reach rule's paths itself; it now looks up hq:leadsToRegion).
+VIRTUOSO_FAILS: set[str] = set()
+VIRTUOSO_DIFFERS = {"project-regions", "regions"}
 
 
 def _normal(value: str) -> str:
@@ -155,10 +156,10 @@ def test_virtuoso_bulk_loader_and_the_named_questions(built, vos, local):
 
 # --- Jena (TDB2) -----------------------------------------------------------------------------------------------------
 
-# TDB2's engine takes more than ten minutes on belt-measures, whose OPTIONAL statement paths it evaluates nested
-# (Oxigraph: 10 ms). A question over the limit is reported, not waited for.
+# A question over the limit is reported, not waited for (TDB2 took more than ten minutes on belt-measures while it
+# walked the reach rule's paths in an OPTIONAL; Oxigraph 10 ms).
 JENA_QUESTION_SECONDS = 60
-JENA_TOO_SLOW = {"belt-measures"}
+JENA_TOO_SLOW: set[str] = set()
 needs_jena = pytest.mark.skipif(not jena.available(), reason="apt-get install libapache-jena-java default-jre")
 
 
