@@ -65,6 +65,12 @@ def reach_triples(store: Store) -> set[tuple[str, str]]:
     return _rule_triples(store, REACHES)
 
 
+def reach_graph_triples(store: Store) -> list[tuple[str, str, str]]:
+    """(subject, predicate, object) IRIs of what the graph hqr:graph/reach holds: the rule's hq:reachesRegion and
+    hq:leadsToRegion triples, sorted."""
+    return sorted({(t.subject.value, t.predicate.value, t.object.value) for t in store.query(REACH_RULE)})
+
+
 def materialise_reach(store: Store) -> int:
     """Replace the graph hqr:graph/reach with the rule's hq:reachesRegion and hq:leadsToRegion triples; returns
     how many reaches (provision, region)."""
@@ -72,6 +78,6 @@ def materialise_reach(store: Store) -> int:
     raw = store.raw()
     if graph in set(raw.named_graphs()):
         raw.remove_graph(graph)
-    triples = sorted({(t.subject.value, t.predicate.value, t.object.value) for t in store.query(REACH_RULE)})
+    triples = reach_graph_triples(store)
     raw.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), graph) for s, p, o in triples)
     return sum(1 for _, p, _ in triples if p == REACHES.value)
