@@ -254,12 +254,16 @@ class _Builder:
 
     def _region_depth(self, iri: str) -> int:
         """A region's level by its chain of parents (a province or a country 0, its cities 1, …; the classes of
-        divisions are siblings in the ontology, so their depth cannot tell a province from a town). A policy area
+        divisions are siblings in the ontology, so their depth cannot tell a province from a town); a foreign country
+        ranks with the cities it is drawn beside. A policy area
         ranks one level below the deepest division it lies in (虹桥国际中央商务区 with the cities of 上海), at the
         top when it lies in none."""
         def chain(region: str) -> int:
             return len([r for r in self.reach.get(region, ()) if r != region and not self._is_area(r)])
 
+        thing = self.facts.things.get(iri)
+        if thing is not None and _is_a(self.facts, thing.cls, str(HQ.Country)):
+            return 2  # a foreign partner is drawn beside its partner in the Delta: labelled with the cities
         if not self._is_area(iri):
             return chain(iri)
         within = [chain(r) for r in self.reach.get(iri, ()) if r != iri and not self._is_area(r)]
