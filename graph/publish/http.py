@@ -72,7 +72,20 @@ class Session:
         for attempt in (1, 2):
             connection = self._connect()
             try:
-                connection.request(method, target, body=body, headers=headers)
+                try:
+                    connection.request(method, target, body=body, headers=headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    # A store that refuses the request (a wrong password: 401) may answer and close before the
+                    # whole body is sent: its answer is still to be read; if there is none, the error stands.
+                    if body is None or len(body) < 65536:
+                        raise
+                    try:
+                        response = connection.getresponse()
+                    except (OSError, http.client.HTTPException):
+                        raise BrokenPipeError("the store closed the connection while the body was sent") from None
+                    data = response.read()
+                    self.close()
+                    return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
                 response = connection.getresponse()
                 data = response.read()
                 if (response.getheader("Connection") or "").lower() == "close":
