@@ -31,9 +31,9 @@ browser:
 # in temporary folders): Debian's Virtuoso and Jena (TDB2 loader and tools; Fuseki is not packaged), and a JRE.
 # A system-wide Virtuoso the package may start is stopped: the tests never use it.
 stores:
-	@command -v virtuoso-t >/dev/null && test -f /usr/share/java/jena-tdb2.jar && command -v java >/dev/null || \
+	@command -v virtuoso-t >/dev/null && test -f /usr/share/java/jena-tdb2.jar && command -v java >/dev/null && command -v rapper >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-	     virtuoso-opensource libapache-jena-java default-jre-headless libowlapi-java && \
+	     virtuoso-opensource libapache-jena-java default-jre-headless libowlapi-java raptor2-utils && \
 	   (test ! -e /etc/init.d/virtuoso-opensource-7 || /etc/init.d/virtuoso-opensource-7 stop || true))
 
 build: install
