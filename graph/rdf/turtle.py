@@ -1,5 +1,5 @@
-"""A small, deterministic Turtle writer for sorted triples of Oxigraph terms without blank nodes (the data part of
-graph.ttl).
+"""A small, deterministic Turtle writer for the sorted N-Triples lines of triples without blank nodes (the data part
+of graph.ttl; graph/outputs/export.py keeps every triple's line).
 
 Oxigraph's writer makes every http(s) IRI relative to @base ('<//www.shine.cn/…>'); here only the project's
 own resources are relative ('<region/kunshan>'), vocabulary terms are prefixed names, the rest full IRIs.
@@ -9,15 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-import pyoxigraph as ox
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 RELATIVE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~/%-]*\Z")  # a path with no scheme, query or fragment
 INTEGER = re.compile(r"[+-]?[0-9]+\Z")
-ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 IRI_ESCAPES = {c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ '}
 
 
@@ -44,40 +41,60 @@ class TurtleWriter:
                 return f"{prefix}:{iri[len(ns):]}"
         return "<" + "".join(IRI_ESCAPES.get(c, c) for c in iri) + ">"
 
-    def term(self, term: ox.NamedNode | ox.Literal) -> str:
-        if isinstance(term, ox.NamedNode):
-            return self.iri(term.value)
-        if isinstance(term, ox.Literal):
-            lexical = term.value
-            text = f'"{lexical.translate(ESCAPES)}"'
-            if term.language:
-                return f"{text}@{term.language}"
-            datatype = term.datatype.value
-            if datatype == XSD_STRING:
-                return text
-            if datatype == XSD_INTEGER and INTEGER.match(lexical):
-                return lexical
-            return f"{text}^^{self.iri(datatype)}"
-        raise TypeError(f"the data part of graph.ttl cannot hold {term!r} (blank nodes are not allowed there)")
+    def write_lines(self, lines: Iterable[str]) -> str:
+        """Sorted N-Triples lines (without their final ' .') as Turtle statements, grouped by subject and predicate:
+        IRIs as `iri` writes them, literals as N-Triples writes them (valid Turtle), integers bare and datatypes
+        prefixed. No header: chunks of whole subjects join up.
 
-    def write(self, triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]]) -> str:
-        """Triples grouped by subject and predicate, in the order given (sort them first)."""
-        out = [self.header]
+        Read from the lines the export already has, not from terms: writing from Oxigraph terms took 2.5 s of 3.7 s
+        for the graph.ttl of 1.8·10^5 quads, most of it getting each term's parts out of Oxigraph again.
+        """
+        names: dict[str, str] = {}
+        predicates: dict[str, str] = {f"<{RDF_TYPE}>": "a"}
+        iri = self.iri
+
+        def name(term: str) -> str:
+            written = names.get(term)
+            if written is None:
+                if not term.startswith("<"):
+                    raise TypeError(f"the data part of graph.ttl cannot hold {term} (blank nodes are not allowed there)")
+                written = names[term] = iri(term[1:-1])
+            return written
+
+        def predicate_name(term: str) -> str:
+            written = predicates.get(term)
+            if written is None:
+                written = predicates[term] = iri(term[1:-1])
+            return written
+
+        def value(term: str) -> str:
+            if term.startswith("<"):
+                return iri(term[1:-1])
+            if not term.startswith('"'):
+                raise TypeError(f"the data part of graph.ttl cannot hold {term} (blank nodes are not allowed there)")
+            if term.endswith('"') or not term.endswith(">"):  # a plain or language-tagged string
+                return term
+            cut = term.rfind('"^^<')
+            lexical, datatype = term[:cut + 1], term[cut + 4:-1]
+            if datatype == XSD_INTEGER and INTEGER.fullmatch(lexical, 1, len(lexical) - 1):
+                return lexical[1:-1]
+            return f"{lexical}^^{iri(datatype)}"
+
+        out: list[str] = []
         subject = predicate = None
-        for s, p, o in triples:
+        for line in lines:
+            s, p, o = line.split(" ", 2)
+            o = value(o)
             if s != subject:
                 if subject is not None:
                     out.append(" .\n")
-                out.append(f"{self.term(s)} {self._predicate(p)} {self.term(o)}")
+                out.append(f"{name(s)} {predicate_name(p)} {o}")
                 subject, predicate = s, p
             elif p != predicate:
-                out.append(f" ;\n\t{self._predicate(p)} {self.term(o)}")
+                out.append(f" ;\n\t{predicate_name(p)} {o}")
                 predicate = p
             else:
-                out.append(f" , {self.term(o)}")
+                out.append(f" , {o}")
         if subject is not None:
             out.append(" .\n")
         return "".join(out)
-
-    def _predicate(self, p: ox.NamedNode) -> str:
-        return "a" if p.value == RDF_TYPE else self.iri(p.value)
