@@ -28,3 +28,41 @@ def test_makefile_targets_install_then_run():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^build: install\n\t\$\(PY\) build_graph.py$", makefile, re.M)
     assert re.search(r"^test: install-test browser stores\n\t\$\(PY\) -m pytest", makefile, re.M)
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", "").replace(" ", ""))
+
+
+def test_readme_and_publishing_docs_give_the_builds_counts(built):
+    """The seed's counts the README and docs/publishing.md state are the ones the build computes (one count
+    everywhere: graph.outputs.describe.Counts)."""
+    from graph import pipeline
+
+    counts = pipeline.counts(built)
+    graphs = {name.rsplit("/", 1)[-1]: n for name, n in counts.graphs}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"prints\s+([\d,]+) triples \(([\d,]+) asserted in `graph.ttl`, ([\d,]+) inferred\) and writes\s+"
+                     r"([\d,]+) quads in (\d+) named graphs to\s+`graph.trig` \(([\d,]+) of them", readme)
+    assert said, "README no longer states the seed's counts in the expected sentence"
+    assert tuple(map(_number, said.groups())) == (counts.triples, counts.asserted, counts.inferred, counts.quads,
+                                                  len(counts.graphs), counts.description)
+
+    publishing = (ROOT / "docs" / "publishing.md").read_text(encoding="utf-8")
+    table = {name: _number(n) for name, n in
+             re.findall(r"^\| \*{0,2}(triples|asserted|inferred|description|quads)\*{0,2} \|.*\| ([\d ]+) \|$",
+                        publishing, re.M)}
+    assert table == {"triples": counts.triples, "asserted": counts.asserted, "inferred": counts.inferred,
+                     "description": counts.description, "quads": counts.quads}
+    lists = re.findall(r"ontology ([\d ]+), entities ([\d ]+), documents ([\d ]+), provenance ([\d ]+), "
+                       r"reach ([\d ]+), inferred ([\d ]+)", publishing)
+    assert len(lists) == 2
+    for found in lists:
+        assert tuple(map(_number, found)) == tuple(
+            graphs[g] for g in ("ontology", "entities", "documents", "provenance", "reach", "inferred"))
+    assert re.search(rf"merged default graph {counts.asserted:,}".replace(",", " "), publishing)
+    message = re.search(r"The build prints `(.*?)`;", publishing, re.S)
+    assert message and " ".join(message.group(1).split()) == counts.summary()
+    data_quads = sum(n for g, n in graphs.items() if g != "dataset")
+    overlap = re.search(r"six data graphs add up to ([\d ]+), (\w+) more than ([\d ]+)", publishing)
+    assert overlap and (_number(overlap.group(1)), _number(overlap.group(3))) == (data_quads, counts.triples)
