@@ -118,6 +118,22 @@ def test_every_quote_is_the_text_at_its_offsets(linked, document):
             assert lp.provision.body.start <= m.start or lp.provision.heading.start <= m.start
 
 
+def test_no_instrument_mention_lies_inside_a_name_or_a_cited_title(linked, document):
+    """协同创新 of 嘉昆太协同创新圈 (measure 8), 临床急需药品临时进口 of 《临床急需药品临时进口工作方案》 (5) and
+    综合保税区 of 嘉兴综合保税区 (13) are words of names; the same instruments' words standing alone stay."""
+    import re
+
+    titles = [match.span() for match in re.finditer(r"《[^《》]*》", document.raw)]
+    kept = []
+    for lp in linked.provisions:
+        names = [(m.start, m.end) for m in lp.mentions if m.kind != "instrument"]
+        for m in lp.mentions:
+            if m.kind == "instrument":
+                assert not any(a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in names + titles), m
+                kept.append((lp.provision.key, m.quote))
+    assert ("8", "协同创新") not in kept and ("5", "临时进口") in kept and kept.count(("13", "综合保税区")) == 3
+
+
 def test_composites_keep_their_own_quote(linked):
     m8 = next(lp for lp in linked.provisions if lp.provision.key == "8" and lp.provision.kind == "measure")
     via = {(m.entity_id, m.quote) for m in m8.mentions if m.via}
