@@ -770,11 +770,13 @@ def names_over_instruments(span: Span, mentions: list[Mention]) -> list[Mention]
     institution or document, curated, of the national gazetteer or found by its ending; a composite's places count
     as the composite's words) or inside a title cited in 《》 (its marks included, so a title that is nothing but
     the instrument's words counts too): 协同创新 in 嘉昆太协同创新圈 is part of a region's name, not a use of
-    collaborative innovation. An instrument word that only crosses a name is kept."""
+    collaborative innovation. An instrument word that only crosses a name is kept, and so is one that ends a name:
+    the end of a Chinese name is its head, so the name is one of that instrument's kind (“无废城市”建设试点 is a
+    pilot, 嘉兴综合保税区 a comprehensive bonded zone). A title's marks are part of it, so no word ends a title."""
     names = {(m.start, m.end) for m in mentions if m.kind != "instrument"}
     names |= {span.original_range(*match.span()) for match in CITED_TITLE.finditer(span.text)}
     return [m for m in mentions if m.kind != "instrument" or not any(
-        a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in names)]
+        a <= m.start and m.end < b for a, b in names)]
 
 
 # （以下简称X）, and with the cited document's number first: （国发〔2004〕20号，以下简称《决定》）.
