@@ -581,3 +581,43 @@ def test_check_catches_its_broken_fixture(path):
 
 def test_every_violation_fixture_has_a_check():
     assert {f.stem for f in VIOLATIONS.glob("*.ttl")} == {p.stem for p in CHECKS}
+
+
+def test_every_question_answers_alike_on_graph_ttl_and_on_the_whole_dataset(built, store):
+    """A question means one thing whichever file it is asked of: graph.ttl (the asserted graph) or the build folder
+    (graph.trig: every named graph, the reasoner's broader types and the dataset's description included)."""
+    from graph.query import named
+
+    dataset = named.open_graph(built.staging)
+    for query in named.all_queries():
+        on_ttl = named.run(query, store, query.example_params())
+        on_dataset = named.run(query, dataset, query.example_params())
+        assert sorted(map(str, on_dataset.rows)) == sorted(map(str, on_ttl.rows)), query.name
+
+
+def test_docs_queries_table_gives_the_rows_of_the_seed(store):
+    """docs/queries.md's rows column is what each question answers on the seed: the count after the example value
+    (苏州 23), or the first count of the cell; every other `value count` of a one-parameter question too
+    (法规管制 8)."""
+    import re
+    from pathlib import Path
+
+    from graph.query import named
+
+    table = (Path(__file__).resolve().parent.parent / "docs" / "queries.md").read_text(encoding="utf-8")
+    checked = 0
+    for name, params, cell in re.findall(r"^\| `([a-z-]+)` \|[^|]*\|([^|]*)\|(.*)\|$", table, re.M):
+        query = named.find_query(name)
+        asked = {k: v for k, v in query.example_params().items()}
+        wanted = [(asked, None)]
+        if len(asked) == 1:
+            (key,) = asked
+            wanted = [({key: value}, int(n)) for value, n in re.findall(r"(?:^|[;,] )([^\s;,()]+)(?: \([^)]*\))? (\d+)",
+                                                                          cell.strip())]
+        if len(asked) != 1 or not wanted:
+            wanted = [(asked, int(re.search(r"\d+", cell).group()))]
+        for values, expected in wanted:
+            got = len(named.run(query, store, values).rows)
+            assert got == expected, f"docs/queries.md says {name} {values} has {expected} rows; it has {got}"
+            checked += 1
+    assert checked >= 25
