@@ -6,7 +6,9 @@ Four independent layers, each matched leftmost-longest without overlap inside th
   composite  — composite names and abbreviations ('嘉昆太' → 嘉定 + 昆山 + 太仓);
   instrument — the policy instruments' signal words ('互认', '数字人民币试点').
 Layers may overlap each other on purpose: '沪乍杭铁路' names a railway *and*, through '沪乍杭', three places.
-Where two layers reach the same entity at the same place, the longer quote is kept.
+Where two layers reach the same entity at the same place, the longer quote is kept. An instrument's words inside a
+longer name or a cited title ('协同创新' in '嘉昆太协同创新圈', '临床急需药品临时进口' in
+'《临床急需药品临时进口工作方案》') are part of that name, not a use of the instrument, and are dropped.
 Strings that look like entities but match nothing curated become candidates, never silently dropped.
 """
 from __future__ import annotations
@@ -751,6 +753,7 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
     linked, candidates = [], []
     by_provision: dict[int, list[Mention]] = {}
     for provision, span, found in found_by:
+        found = names_over_instruments(span, found)
         by_provision.setdefault(id(provision), []).extend(found)
         # the curator's list: everything not curated, the package and extracted entities included
         candidates.extend(matcher.candidates(span, [m for m in found if m.origin == "curated"],
@@ -760,6 +763,20 @@ def link_document(document: Document, matcher: Matcher, *, national: bool = Fals
         mentions.sort(key=lambda m: (m.start, m.kind, m.entity_id))
         linked.append(LinkedProvision(provision, tuple(mentions)))
     return LinkedDocument(document, tuple(linked), tuple(candidates))
+
+
+def names_over_instruments(span: Span, mentions: list[Mention]) -> list[Mention]:
+    """Drop an instrument mention that lies inside a longer mention of another kind (a region, project,
+    institution or document, curated, of the national gazetteer or found by its ending; a composite's places count
+    as the composite's words) or inside a title cited in 《》 (its marks included, so a title that is nothing but
+    the instrument's words counts too): 协同创新 in 嘉昆太协同创新圈 is part of a region's name, not a use of
+    collaborative innovation. An instrument word that only crosses a name is kept, and so is one that ends a name:
+    the end of a Chinese name is its head, so the name is one of that instrument's kind (“无废城市”建设试点 is a
+    pilot, 嘉兴综合保税区 a comprehensive bonded zone). A title's marks are part of it, so no word ends a title."""
+    names = {(m.start, m.end) for m in mentions if m.kind != "instrument"}
+    names |= {span.original_range(*match.span()) for match in CITED_TITLE.finditer(span.text)}
+    return [m for m in mentions if m.kind != "instrument" or not any(
+        a <= m.start and m.end < b for a, b in names)]
 
 
 # （以下简称X）, and with the cited document's number first: （国发〔2004〕20号，以下简称《决定》）.

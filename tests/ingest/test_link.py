@@ -37,7 +37,8 @@ EXPECTED = {
     "measure 7": {"document": {"high-tech-enterprise-recognition-measures-2016"},
                   "institution": {"high-tech-enterprises"}, "instrument": {"mutual-recognition"},
                   "region": {"hongqiao-hub"}},
-    "measure 8": {"instrument": {"collaborative-innovation", "icv-road-testing", "mutual-recognition", "pilot"},
+    # 协同创新 of 嘉昆太协同创新圈 is the circle's name, not a use of collaborative innovation
+    "measure 8": {"instrument": {"icv-road-testing", "mutual-recognition", "pilot"},
                   "region": {"hongqiao-cbd", "hongqiao-hub", "jiading", "jiading-kunshan-taicang-circle", "kunshan",
                              "taicang", "xiangcheng"}},
     "measure 9": {"instrument": {"international-talent-reform-pilot", "policy-replication"},
@@ -117,6 +118,23 @@ def test_every_quote_is_the_text_at_its_offsets(linked, document):
             assert lp.provision.body.start <= m.start or lp.provision.heading.start <= m.start
 
 
+def test_no_instrument_mention_lies_inside_a_name_or_a_cited_title(linked, document):
+    """协同创新 of 嘉昆太协同创新圈 (measure 8) and 临床急需药品临时进口 of 《临床急需药品临时进口工作方案》 (5) are
+    words of names; the same instruments' words standing alone stay, and so does 综合保税区 ending 嘉兴综合保税区
+    (13): the name's head, so the zone is one of the instrument's kind."""
+    import re
+
+    titles = [match.span() for match in re.finditer(r"《[^《》]*》", document.raw)]
+    kept = []
+    for lp in linked.provisions:
+        names = [(m.start, m.end) for m in lp.mentions if m.kind != "instrument"]
+        for m in lp.mentions:
+            if m.kind == "instrument":
+                assert not any(a <= m.start and m.end < b for a, b in names + titles), m
+                kept.append((lp.provision.key, m.quote))
+    assert ("8", "协同创新") not in kept and ("5", "临时进口") in kept and kept.count(("13", "综合保税区")) == 4
+
+
 def test_composites_keep_their_own_quote(linked):
     m8 = next(lp for lp in linked.provisions if lp.provision.key == "8" and lp.provision.kind == "measure")
     via = {(m.entity_id, m.quote) for m in m8.mentions if m.via}
@@ -142,6 +160,7 @@ TINY = {
 - {id: sip, type: PolicyArea, zh: 苏州工业园区, en: SIP, parent: suzhou, status: verified}
 - {id: kunshan, type: CountyLevelCity, zh: 昆山市, en: Kunshan, aliases: [昆山], parent: suzhou, status: verified}
 - {id: taicang, type: CountyLevelCity, zh: 太仓市, en: Taicang, aliases: [太仓], parent: suzhou, status: verified}
+- {id: circle, type: PolicyArea, zh: 昆太协同创新圈, en: Kunshan-Taicang Circle, parent: suzhou, status: verified}
 """,
     "projects.yaml": """
 - {id: taicang-port, type: Port, zh: 太仓港区, en: Taicang Port, located_in: [taicang], status: verified}
@@ -150,6 +169,7 @@ TINY = {
     "instruments.yaml": """
 - {id: supply, type: InstrumentType, zh: 供给型, en: Supply-side, top_of_scheme: true, definition_zh: 供给, definition_en: supply, status: unverified}
 - {id: pilot, type: PolicyInstrument, zh: 试点, en: Pilot, aliases: [先行先试], broader: [supply], definition_zh: 试点, definition_en: pilot, status: unverified}
+- {id: innovation, type: PolicyInstrument, zh: 协同创新, en: Collaborative innovation, broader: [supply], definition_zh: 协同创新, definition_en: innovation, status: unverified}
 """,
     "documents.yaml": "[]\n",
     "composites.yaml": """
@@ -185,6 +205,53 @@ def test_layers_overlap_and_composites_expand(tiny_matcher):
 def test_instrument_types_are_not_linked(tiny_matcher):
     linked = _link("坚持供给型政策。", tiny_matcher)
     assert linked.provisions[-1].mentions == ()
+
+
+def _instruments(linked) -> list[tuple[str, str, int]]:
+    return [(m.entity_id, m.quote, m.start) for m in linked.provisions[-1].mentions if m.kind == "instrument"]
+
+
+def test_an_instrument_word_inside_a_name_is_part_of_the_name(tiny_matcher):
+    text = "支持昆太协同创新圈深化协同创新。"
+    linked = _link(text, tiny_matcher)
+    mentions = linked.provisions[-1].mentions
+    alone = linked.document.raw.index("协同创新。")
+    assert _instruments(linked) == [("innovation", "协同创新", alone)]
+    assert {(m.entity_id, m.quote) for m in mentions if m.kind == "region"} == {
+        ("circle", "昆太协同创新圈"), ("kunshan", "昆太"), ("taicang", "昆太")}  # the composite inside stays
+
+
+def test_an_instrument_word_inside_a_cited_title_is_part_of_the_title(tiny_matcher, real_matcher):
+    text = "按照《协同创新先行先试工作方案》和《先行先试》要求，开展先行先试。"
+    alone = text.rindex("先行先试")
+    for linked in (_link(text, tiny_matcher), link_document(
+            parse_text(f"关于某事的意见\n\n一、部分\n\n（一）{text}\n", "tiny.txt"), real_matcher, national=True)):
+        found = [(m.entity_id, m.quote) for m in linked.provisions[-1].mentions if m.kind == "instrument"]
+        start = linked.document.raw.index(text) + alone
+        assert found == [("pilot", "先行先试")], found
+        assert [m.start for m in linked.provisions[-1].mentions if m.kind == "instrument"] == [start]
+
+
+def test_an_instrument_word_inside_a_name_found_by_its_ending_is_part_of_the_name(real_matcher):
+    text = "加快建设舟山江海联运服务中心，发展江海联运。"
+    doc = parse_text(f"关于某事的意见\n\n一、部分\n\n（一）{text}\n", "tiny.txt")
+    mentions = link_document(doc, real_matcher, national=True).provisions[-1].mentions
+    assert ("舟山江海联运服务中心", "extracted") in {(m.quote, m.origin) for m in mentions}
+    assert [(m.entity_id, m.start) for m in mentions if m.kind == "instrument"] == [
+        ("multimodal-transport", doc.raw.index("江海联运。"))]
+
+
+def test_an_instrument_word_that_ends_a_name_is_its_head_and_stays(real_matcher):
+    """The end of a Chinese name is its head: a pilot named by its ending is a use of the pilot instrument, while the
+    same word at the start of a name is not."""
+    text = "在全国开展“无废城市”建设试点，支持试点城市群建设。"
+    doc = parse_text(f"关于某事的意见\n\n一、部分\n\n（一）{text}\n", "tiny.txt")
+    mentions = link_document(doc, real_matcher, national=True).provisions[-1].mentions
+    names = [(m.start, m.end) for m in mentions if m.kind != "instrument"]
+    pilots = [m for m in mentions if m.kind == "instrument" and m.quote == "试点"]
+    assert doc.raw.index("试点，") in [m.start for m in pilots]
+    assert all(any(a <= m.start and m.end == b for a, b in names) or
+               not any(a <= m.start and m.end <= b for a, b in names) for m in pilots)
 
 
 def test_uncurated_names_become_candidates(tiny_matcher):
