@@ -27,13 +27,11 @@ QUESTIONS = [q for q in all_queries() if not q.is_check and not q.params]
 # Measured on Virtuoso 7.2.5 (Debian bookworm), same data, default-graph-uri = the merged default graph: these
 # questions come back with other rows. `regions`: Virtuoso stores geo:wktLiteral as its own geometry type and writes
 # it back in single precision (POINT(121.380831 31.1129) -> POINT(121.38082885742 31.112899780273)).
-# `project-regions`: a sub-select with `?countyClass rdfs:subClassOf* hq:CountyLevelRegion`, joined with the
-# projects' regions, gives 1 row of 6 (the same sub-select alone, or with the classes listed by VALUES, agrees).
 # docs/publishing.md lists them; a change in either direction fails here.
 # Questions Virtuoso answers with an HTTP error (belt-measures did, SR319 "Max row length is exceeded", while it
 # walked the reach rule's paths itself; it now looks up hq:leadsToRegion).
 VIRTUOSO_FAILS: set[str] = set()
-VIRTUOSO_DIFFERS = {"project-regions", "regions"}
+VIRTUOSO_DIFFERS = {"regions"}
 
 
 def _normal(value: str) -> str:
