@@ -5,18 +5,14 @@ Update fallback and by its bulk loader; Apache Jena (Debian's libapache-jena-jav
 questions with the same rows as the local graph.ttl does."""
 from __future__ import annotations
 
-import json
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from graph.outputs.export import load_dataset
 from graph.publish import jena, virtuoso
 from graph.publish.bulk import bulk_publish
-from graph.publish.gsp import Target, default_graph_name, plan, publish
+from graph.publish.gsp import PublishError, Target, default_graph_name, plan, publish
 from graph.query.answers import answer, json_rows, ox_rows
 from graph.query.named import all_queries
 from graph.rdf.namespaces import DEFAULT_BASE
@@ -77,22 +73,15 @@ def vos(tmp_path_factory):
 
 
 def _vos_query(instance, query: str, default_graph: str | None = None) -> dict:
-    params = {"query": query}
-    if default_graph:
-        params["default-graph-uri"] = default_graph
-    request = urllib.request.Request(f"{instance.http}/sparql", data=urllib.parse.urlencode(params).encode(),
-                                     headers={"Accept": "application/sparql-results+json",
-                                              "Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
+    return instance.select(query, [default_graph] if default_graph else [], timeout=120)
 
 
 def _vos_rows(instance, query: str, default_graph: str | None = None) -> list[tuple] | str:
-    """The rows of Virtuoso's answer, or the error it answers with (`HTTP 500: …`)."""
+    """The rows of Virtuoso's answer, or the error it answers with (`Virtuoso SPARQL: HTTP 500: …`)."""
     try:
         return rows(json_rows(_vos_query(instance, query, default_graph)))
-    except urllib.error.HTTPError as error:
-        return f"HTTP {error.code}: {error.read()[:200].decode('utf-8', 'replace')}"
+    except PublishError as error:
+        return str(error)[:300]
 
 
 def _vos_counts(instance) -> dict[str, int]:
@@ -112,8 +101,6 @@ def test_virtuoso_graph_store_protocol_with_digest_twice(built, vos):
 
 @needs_virtuoso
 def test_virtuoso_wrong_password_is_a_clear_error(built, vos):
-    from graph.publish.gsp import PublishError
-
     instance, _ = vos
     target = Target(f"{instance.http}/sparql-graph-crud-auth", user="dba", password="wrong", store="virtuoso")
     with pytest.raises(PublishError, match="HTTP 401"):
@@ -140,7 +127,8 @@ def test_virtuoso_bulk_loader_and_the_named_questions(built, vos, local):
     default = str(default_graph_name(DEFAULT_BASE))
     answers = {q.name: _vos_rows(instance, q.sparql, default) for q in QUESTIONS}
     assert len(answers) >= 14 and all(local.values()), "every question, each answering something locally"
-    assert not differences(answers, local), f"Virtuoso answers differently from graph.ttl: {differences(answers, local)}"
+    differing = differences(answers, local)
+    assert not differing, f"Virtuoso answers differently from graph.ttl: {differing}"
 
 
 # --- Jena (TDB2) -----------------------------------------------------------------------------------------------------
@@ -169,5 +157,6 @@ def test_jena_tdb2_bulk_loader_twice_and_the_named_questions(built, tmp_path, lo
             answers[q.name] = rows(json_rows(jena.query(database, q.sparql, timeout=JENA_QUESTION_SECONDS)))
         except subprocess.TimeoutExpired:
             slow.append(q.name)
-    assert not differences(answers, local), f"Jena answers differently from graph.ttl: {differences(answers, local)}"
+    differing = differences(answers, local)
+    assert not differing, f"Jena answers differently from graph.ttl: {differing}"
     assert set(slow) <= JENA_TOO_SLOW, f"Jena takes over {JENA_QUESTION_SECONDS} s for {sorted(slow)}"
