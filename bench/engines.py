@@ -5,13 +5,11 @@ Each `run_*` function does its engine's phases in order and reports each one as 
 that a run stopped by the time cap still gives what it finished. Peak memory is the process's own high-water
 mark, which is why bench/run.py starts one process per engine (for the peers: the JVMs' and Virtuoso's own).
 
-Answers are compared across engines as a digest of the sorted rows, every value in one normal form (`canonical`:
-N-Triples-like, with what the engines write differently made one; rdflib terms are converted to Oxigraph's first).
+Answers are compared across engines as a digest of the sorted rows, every value in one normal form: the project's
+one comparison of answers, graph/query/answers.py (`canonical`), which the published stores' tests use too.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import resource
 import shutil
@@ -19,10 +17,11 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from graph.query.answers import answer, digest, json_rows, ox_rows, rdflib_rows
 
 Report = Callable[[dict], None]
 REPEAT_BUDGET = 5.0  # seconds: past this, a query is not run again
@@ -70,109 +69,6 @@ def best_of(report: Report, phase: str, repeat: int, new: Callable[[], object],
         times.append(time.perf_counter() - started)
     report({"phase": phase, "seconds": min(times), "runs": len(times), "rss_mb": peak_rss_mb()})
     return target
-
-
-# --- answers ---------------------------------------------------------------------------------------------------
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
-VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
-NUMERIC = {XSD + name for name in ("integer", "decimal", "int", "long", "short", "byte", "nonNegativeInteger",
-                                   "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedInt",
-                                   "unsignedLong", "unsignedShort", "unsignedByte")}
-FLOATING = {XSD + "double", XSD + "float"}
-
-
-def canonical(kind: str, value: str, language: str | None = None, datatype: str | None = None) -> str:
-    """One RDF term in the form every engine's answer is compared in: N-Triples-like, with what the engines write
-    differently made one (measured on Virtuoso 7.2, Jena 4.5, Oxigraph 0.5, rdflib 7):
-      - language tags lowercased (Virtuoso and Oxigraph lowercase them, Jena keeps them as written);
-      - "x"^^xsd:string written "x" (the same term in RDF 1.1; Virtuoso keeps them apart, Jena's JSON shows both);
-      - integers and decimals by value ("12.50" and "12.5"), and the integer types as one ("numeric");
-      - WKT by its numbers to 9 decimals, spaces dropped (Virtuoso stores it as its own geometry type, rewrites the
-        text and rounds it to 14 digits);
-      - blank nodes as one "some blank node" (their labels are each engine's own).
-    """
-    if kind == "bnode":
-        return "_:b"
-    if kind == "uri":
-        return f"<{WKT if value == VIRTUOSO_GEOMETRY else value}>"
-    text = json.dumps(value, ensure_ascii=False)
-    if language:
-        return f"{text}@{language.lower()}"
-    if datatype in (None, XSD + "string", RDF_LANGSTRING):
-        return text
-    if datatype in (WKT, VIRTUOSO_GEOMETRY):
-        return f"{json.dumps(_wkt(value))}^^<{WKT}>"
-    try:
-        if datatype in NUMERIC:
-            return f'"{format(Decimal(value).normalize(), "f")}"^^<numeric>'
-        if datatype in FLOATING:
-            return f'"{float(value):.12g}"^^<floating>'
-    except (InvalidOperation, ValueError):
-        pass
-    return f"{text}^^<{datatype}>"
-
-
-def _wkt(value: str) -> str:
-    value = re.sub(r"^\s*<[^>]+>\s*", "", value)  # an optional CRS IRI
-    value = re.sub(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", lambda m: f"{float(m.group()):.9f}", value.upper())
-    return re.sub(r"\s+", " ", re.sub(r"\s*([(),])\s*", r"\1", value)).strip()
-
-
-def ox_rows(result) -> list[tuple]:
-    """An Oxigraph result read out, as a user of pyoxigraph reads it: rows of terms (or the ASK boolean)."""
-    if isinstance(result, ox.QueryBoolean):
-        return [(bool(result),)]
-    if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        return [tuple(row[name] for name in names) for row in result]
-    return [(t.subject, t.predicate, t.object) for t in result]
-
-
-def rdflib_rows(result) -> list[tuple]:
-    """An rdflib result read out: rows of terms (or the ASK boolean)."""
-    if result.type == "ASK":
-        return [(bool(result.askAnswer),)]
-    return [tuple(row) for row in result]
-
-
-def json_rows(result: dict) -> list[tuple]:
-    """A SPARQL JSON result (Jena, Virtuoso) read out: rows of its term dicts (or the ASK boolean)."""
-    if "boolean" in result:
-        return [(bool(result["boolean"]),)]
-    names = result["head"]["vars"]
-    return [tuple(binding.get(name) for name in names) for binding in result["results"]["bindings"]]
-
-
-def answer(rows: list[tuple]) -> list[tuple[str, ...]]:
-    """Rows of any engine with each value in the compared form (`canonical`); rdflib's terms are converted to
-    Oxigraph's first (the boundary with the rdflib engine; written after the timer stops)."""
-    from graph.rdf.terms import to_ox
-
-    def form(value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return str(value).lower()
-        if isinstance(value, dict):  # SPARQL JSON; Virtuoso says "typed-literal" for a literal with a datatype
-            kind = "literal" if value["type"] == "typed-literal" else value["type"]
-            return canonical(kind, value["value"], value.get("xml:lang"), value.get("datatype"))
-        term = value if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)) else to_ox(value)
-        if isinstance(term, ox.NamedNode):
-            return canonical("uri", term.value)
-        if isinstance(term, ox.BlankNode):
-            return canonical("bnode", term.value)
-        return canonical("literal", term.value, term.language, term.datatype.value)
-
-    return [tuple(form(value) for value in row) for row in rows]
-
-
-def digest(rows: list[tuple[str, ...]]) -> str:
-    """Order-free: two engines agree when they return the same rows, whatever order they return them in."""
-    text = "\n".join(sorted("\t".join(row) for row in rows))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)

@@ -351,8 +351,9 @@ def test_benchmark_prints_the_side_by_side_table(smoke, tmp_path):
 
 def test_a_peer_that_cannot_run_is_reported_with_why(monkeypatch):
     from bench import peers
+    from graph.publish import jena, virtuoso
 
-    monkeypatch.setattr(peers, "JAVA_DIR", Path("/nonexistent"))
-    monkeypatch.setattr(peers, "VIRTUOSO_BIN", "virtuoso-t-not-installed")
+    monkeypatch.setattr(jena, "JAVA_DIR", Path("/nonexistent"))
+    monkeypatch.setattr(virtuoso, "VIRTUOSO", "virtuoso-t-not-installed")
     assert "libapache-jena-java" in peers.jena_missing() or "default-jre-headless" in peers.jena_missing()
     assert "virtuoso-opensource" in peers.virtuoso_missing()

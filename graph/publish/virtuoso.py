@@ -7,10 +7,13 @@ its own process group and waits until the HTTP listener answers. `bulk_load` wri
 folder the server may read, then over isql clears each graph, `ld_add`, `rdf_loader_run()` and `checkpoint`, and
 checks DB.DBA.LOAD_LIST for errors: the same graphs replaced, as the Graph Store Protocol does, at loader speed.
 Endpoints of an instance: Graph Store Protocol `/sparql-graph-crud-auth` (Digest, graph-uri=), Update
-`/sparql-auth` (Digest), queries `/sparql`.
+`/sparql-auth` (Digest), queries `/sparql` (`Instance.select`). The benchmark (bench/peers.py) runs its Virtuoso as
+such an instance, with results uncapped and no time limit.
 """
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -18,7 +21,6 @@ import socket
 import subprocess
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from graph.publish.gsp import PublishError
@@ -112,10 +114,11 @@ DefaultHost         = 127.0.0.1:{http_port}
 
 [SPARQL]
 ResultSetMaxRows    = {max_rows}
-MaxQueryCostEstimationTime = 400
-MaxQueryExecutionTime = 120
-DeferInferenceRulesInit = 0
+{limits}DeferInferenceRulesInit = 0
 """
+# Past MaxQueryExecutionTime Virtuoso answers what it has found so far ("anytime" answers), not an error; an
+# instance made with query_seconds=None has neither limit (the benchmark's, which must get whole answers).
+LIMITS = "MaxQueryCostEstimationTime = 400\nMaxQueryExecutionTime = {seconds}\n"
 
 
 
@@ -133,8 +136,17 @@ def find_isql() -> str:
     raise PublishError("no Virtuoso isql found (Debian: isql-vt in virtuoso-opensource-7-bin)")
 
 
+def missing() -> str | None:
+    """Why Virtuoso cannot run here, or None."""
+    if not shutil.which(VIRTUOSO):
+        return "no virtuoso-t on PATH (Debian: virtuoso-opensource)"
+    if not any(shutil.which(name) for name in ISQL_NAMES):
+        return "no isql-vt on PATH (Debian: virtuoso-opensource-7-bin)"
+    return None
+
+
 def available() -> bool:
-    return shutil.which(VIRTUOSO) is not None and any(shutil.which(n) for n in ISQL_NAMES)
+    return missing() is None
 
 
 def isql(address: str, user: str, password: str, sql: str, timeout: float = 3600) -> str:
@@ -152,14 +164,16 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def bulk_load(address: str, user: str, password: str, nquads: Path, graphs: list[str]) -> None:
-    """Replace `graphs` with the content of the N-Quads file (which must lie in a DirsAllowed folder)."""
+def bulk_load(address: str, user: str, password: str, nquads: Path, graphs: list[str], timeout: float = 3600) -> None:
+    """Replace `graphs` with the content of the N-Quads (or TriG) file, which must lie in a DirsAllowed folder:
+    ld_add queues the file (ld_file would parse it outside the load list), rdf_loader_run loads, checkpoint makes it
+    durable; one bad literal fails the whole file, which the load list then says."""
     path = str(Path(nquads).resolve())
     sql = "".join(f"SPARQL CLEAR GRAPH <{g}>;\n" for g in graphs)
     sql += "DELETE FROM DB.DBA.LOAD_LIST WHERE ll_state = 2;\n"  # earlier finished loads
     sql += f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file = {_sql_string(path)};\n"
     sql += f"ld_add({_sql_string(path)}, 'urn:hongqiao-kg:no-graph');\nrdf_loader_run();\ncheckpoint;\n"
-    isql(address, user, password, sql)
+    isql(address, user, password, sql, timeout)
     out = isql(address, user, password, "SELECT sprintf('%s|%d|%s', ll_file, ll_state, coalesce(ll_error, '')) "
                                          "FROM DB.DBA.LOAD_LIST;")
     rows = [line.strip().split("|", 2) for line in out.splitlines() if "|" in line]
@@ -172,14 +186,14 @@ class Instance:
     """A throwaway Virtuoso in `folder`, listening on loopback only."""
 
     def __init__(self, folder: Path, password: str = "dba", dirs_allowed: tuple[Path, ...] = (),
-                 buffers: int = 85000, max_rows: int = 1_000_000):
+                 buffers: int = 85000, max_rows: int = 1_000_000, query_seconds: int | None = 120):
         self.folder = Path(folder).resolve()
         self.user, self.password = "dba", password
         self.sql_port, self.http_port = free_port(), free_port()
         while self.http_port == self.sql_port:
             self.http_port = free_port()
         self.dirs_allowed = [str(self.folder)] + [str(Path(p).resolve()) for p in dirs_allowed]
-        self.buffers, self.max_rows = buffers, max_rows
+        self.buffers, self.max_rows, self.query_seconds = buffers, max_rows, query_seconds
         self.process: subprocess.Popen | None = None
         self.startup_seconds = 0.0
 
@@ -192,14 +206,16 @@ class Instance:
         return f"http://127.0.0.1:{self.http_port}"
 
     def start(self, timeout: float = 180) -> "Instance":
-        if not available():
-            raise PublishError("virtuoso-t or isql-vt not found (apt-get install virtuoso-opensource)")
+        if missing():
+            raise PublishError(f"{missing()} (apt-get install virtuoso-opensource)")
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "vsp").mkdir(exist_ok=True)
         ini = self.folder / "virtuoso.ini"
         ini.write_text(INI_TEMPLATE.format(d=self.folder, sql_port=self.sql_port, http_port=self.http_port,
                                            dirs_allowed=", ".join(self.dirs_allowed), buffers=self.buffers,
-                                           dirty=self.buffers * 3 // 4, max_rows=self.max_rows))
+                                           dirty=self.buffers * 3 // 4, max_rows=self.max_rows,
+                                           limits="" if self.query_seconds is None
+                                           else LIMITS.format(seconds=self.query_seconds)))
         started = time.monotonic()
         self._log = open(self.folder / "stdout.log", "ab")
         self.process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=self.folder,
@@ -226,10 +242,28 @@ class Instance:
         if not log.exists() or "Server online at" not in log.read_text(errors="replace"):
             return False
         try:
-            with urllib.request.urlopen(f"{self.http}/sparql?query=" + urllib.parse.quote("ASK {}"), timeout=5):
-                return True
-        except OSError:
+            self.select("ASK {}", timeout=5)
+            return True
+        except (OSError, PublishError):
             return False
+
+    def select(self, query: str, graphs: list[str] | tuple[str, ...] = (), timeout: float = 3600) -> dict:
+        """SPARQL over HTTP (anonymous, read-only) as SPARQL JSON; an answer other than 200 raises PublishError
+        with its text. Virtuoso's default graph is every graph it holds, its own system graphs too, so `graphs`
+        names the dataset's default graph (default-graph-uri)."""
+        body = urllib.parse.urlencode([("query", query), *(("default-graph-uri", g) for g in graphs)])
+        connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+        try:
+            connection.request("POST", "/sparql", body=body.encode("ascii"),
+                               headers={"Content-Type": "application/x-www-form-urlencoded",
+                                        "Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise PublishError(f"Virtuoso SPARQL: HTTP {response.status}: {data[:1000].decode('utf-8', 'replace')}")
+        return json.loads(data.decode("utf-8"))
 
     def stop(self) -> None:
         """A clean shutdown (checkpoint) over isql; the process group is killed if it does not end."""
