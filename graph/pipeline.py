@@ -168,6 +168,10 @@ def load_texts(sources: list[Path], gazetteer: Gazetteer, progress: Callable[[st
             docs = [replace(d, curated=curated) if k == 0 else d for k, d in enumerate(entry.documents)]
             texts.append(TextPart(path, docs, entry.nquads, reused=True))
         else:
+            if entry is not None:
+                # Parsed again rather than linked from the stored parse: the entry written is then the one a full
+                # build writes, byte for byte (a pickle of unpickled records need not be).
+                document = parse_file(path)
             year = int(document.metadata.signed[:4]) if document.metadata and document.metadata.signed else None
             # A curated document's links are curated (the seed's, checked by hand); other texts also link the
             # national gazetteer's places and bodies and the provisional names.
