@@ -4,6 +4,10 @@ Stages are plain functions of their inputs and never import this module. Each st
 build: it reads the `BuildContext` and writes into its staging folder. `STEPS` is the registry `hqkg build` lists
 (`--list-steps`), selects (`--only`) and skips (`--skip`). Every output goes to a staging folder beside the target;
 only a build that completes replaces the previous output, so a failed build leaves it intact.
+
+Each text's per-document results (parse, links, its own quads and statements) are cached in the output folder
+(`.cache/`, graph/outputs/buildcache.py) and reused while nothing they depend on changes; what depends on several
+texts or on the whole graph (cross-document quads, reach, every step) is made again by every build.
 """
 from __future__ import annotations
 
