@@ -147,7 +147,8 @@ def run_project(report: Report, sources: list[Path], out: Path, queries: list[Na
 
     steps = pipeline.select_steps()
     started = time.perf_counter()
-    ctx = pipeline.build(pipeline.BuildOptions(sources=sources, out=out), steps=steps)
+    # A full build every time: with --work kept between runs, the cache would make it an incremental one.
+    ctx = pipeline.build(pipeline.BuildOptions(sources=sources, out=out, cache=False), steps=steps)
     whole = time.perf_counter() - started
     timings = dict(ctx.timings)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)

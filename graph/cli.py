@@ -109,10 +109,14 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Say what the build is doing as it goes. Default: for a corpus, or texts over 256 KiB.")
 @click.option("--corpus", is_flag=True, help="Build the seed and every text of data/corpus/ into one graph.")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Reuse each unchanged text's parse, links and quads from the previous build (OUT/.cache/); "
+                   "--no-cache builds every text again (and writes the cache afresh).")
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
-          reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None, corpus: bool) -> None:
+          reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None, corpus: bool,
+          cache: bool) -> None:
     """Build the graph, checks, exports and pages into OUT.
 
     OUT must be the build's own: a new or empty folder, or one an earlier build wrote (it holds the marker file
@@ -124,14 +128,16 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str,
         progress = True
     options = pipeline.BuildOptions(sources=chosen, out=out, entities_dir=entities, only=only, skip=skip,
                                     reasoner=reasoner, shacl_engine=shacl_engine, max_source_bytes=max_source_bytes,
-                                    progress=_Progress() if _wants_progress(progress, chosen) else None)
+                                    progress=_Progress() if _wants_progress(progress, chosen) else None,
+                                    cache=cache)
     try:
         ctx = pipeline.build(options)
     except (*USER_ERRORS, OSError) as error:
         _fail(error)
     measures = sum(len(d.linked.document.measures) for d in ctx.documents)
     click.echo(f"built {len(ctx.documents)} document(s), {measures} measures, {pipeline.counts(ctx).summary()} "
-               f"into {ctx.staging}")
+               f"into {ctx.staging} ({ctx.reused + ctx.rebuilt} text(s): {ctx.reused} reused from the cache, "
+               f"{ctx.rebuilt} built)")
 
 
 @main.command()

@@ -4,6 +4,10 @@ Stages are plain functions of their inputs and never import this module. Each st
 build: it reads the `BuildContext` and writes into its staging folder. `STEPS` is the registry `hqkg build` lists
 (`--list-steps`), selects (`--only`) and skips (`--skip`). Every output goes to a staging folder beside the target;
 only a build that completes replaces the previous output, so a failed build leaves it intact.
+
+Each text's per-document results (parse, links, its own quads and statements) are cached in the output folder
+(`.cache/`, graph/outputs/buildcache.py) and reused while nothing they depend on changes; what depends on several
+texts or on the whole graph (cross-document quads, reach, every step) is made again by every build.
 """
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from graph import resources
@@ -22,21 +28,26 @@ from graph.checks.validate import REPORT_FILE, SourceFiles, ValidationError, unu
 from graph.ingest.gazetteer import Gazetteer, load_gazetteer
 from graph.ingest.link import Matcher, link_document, title_key
 from graph.ingest.parse import parse_file
-from graph.ingest.sources import limits as source_limits, memory_available, memory_needed
+from graph.ingest.sources import (
+    SourceError, limits as source_limits, max_bytes as source_max_bytes, memory_available, memory_needed,
+    read_regular_file,
+)
+from graph.ingest.statements import load_schemes
+from graph.ingest.structure import side_metadata
 from graph.ingest.readers import corpus_files
 from graph.outputs.export import (
     FORMATS, dataset_counts, dataset_from_store, write_exports, write_store_turtle,
 )
-from graph.outputs import buildfolder
+from graph.outputs import buildcache, buildfolder
 from graph.outputs.describe import Counts
 from graph.outputs.files import make_readable
 from graph.outputs.network import export_network, region_network
 from graph.outputs.vocabulary import write_vocabularies
 from graph.outputs.ontology_docs import OUTPUT_FILE as ONTOLOGY_DOCS_FILE, render as render_ontology_docs
-from graph.rdf.assemble import SourceDocument, doc_id_for, oxigraph_quads
+from graph.rdf.assemble import SourceDocument, corpus_quads, doc_id_for, oxigraph_quads, source_quads
 from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
 from graph.rdf.ontology import load_ontology
-from graph.rdf.statements import statement_quads
+from graph.rdf.statements import SCHEMES_FILE, scheme_quads, source_statement_quads, statement_quads
 from graph.rdf.store import Store
 from graph.reason.reach import materialise_reach
 from graph.reason.infer import reason_store
@@ -68,6 +79,7 @@ class BuildOptions:
     skip: tuple[str, ...] = ()  # run every step but these
     max_source_bytes: int | None = None  # the size limit of one source text (None: graph/ingest/sources.py's)
     progress: Callable[[str], None] | None = None  # told what the build is doing, as it starts each part
+    cache: bool = True  # reuse the previous build's per-text results where their inputs are unchanged
 
 
 @dataclass
@@ -82,6 +94,9 @@ class BuildContext:
     staging: Path
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)  # what steps report, merged into build-report.json
+    # How many texts were taken from the cache and how many built (not in the output: it must not depend on it).
+    reused: int = 0
+    rebuilt: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,24 @@ def load_documents(sources: list[Path], gazetteer: Gazetteer,
                    progress: Callable[[str], None] | None = None) -> list[SourceDocument]:
     """Parse every text (and the documents it carries), then link each: a title cited in 《》 that is the title of
     a text of the build becomes a link to that text."""
+    return [d for text in load_texts(sources, gazetteer, progress) for d in text.documents]
+
+
+@dataclass
+class TextPart:
+    """One text's per-document results: its documents (the text and those attached to it) and, when the build
+    caches, their own quads as N-Quads (graph.rdf.assemble.source_quads and their statements)."""
+
+    path: Path
+    documents: list[SourceDocument]
+    nquads: bytes | None = None
+    reused: bool = False
+
+
+def load_texts(sources: list[Path], gazetteer: Gazetteer, progress: Callable[[str], None] | None = None,
+               cache: buildcache.TextCache | None = None) -> list[TextPart]:
+    """`load_documents`, text by text; with a cache, a text whose entry matches is not parsed or linked again,
+    and each text's own quads are made here (and cached)."""
     matcher = Matcher(gazetteer)
     parsed, seen = [], {}
     for path in sources:
@@ -116,42 +149,91 @@ def load_documents(sources: list[Path], gazetteer: Gazetteer,
             raise BuildError(f"{path}: document id {doc_id!r} is also the id of {seen[doc_id]}")
         seen[doc_id] = path
         started = time.perf_counter()
-        document = parse_file(path)
-        parsed.append((path, doc_id, curated, document, time.perf_counter() - started))
+        key = entry = None
+        if cache is not None:
+            key = _text_key(cache, path, doc_id)
+            entry = cache.get(key) if key is not None else None
+        document = entry.documents[0].linked.document if entry is not None else parse_file(path)
+        parsed.append((path, doc_id, curated, document, key, entry, time.perf_counter() - started))
     titles = {}
-    for _, doc_id, curated, document, _ in parsed:
+    for _, doc_id, curated, document, *_ in parsed:
         parts = [(doc_id, document)] + [(f"{doc_id}-annex-{k}", a) for k, a in enumerate(document.attachments, 1)]
         for part_id, part in parts:
             for title in (part.title.text, part.metadata.title if part.metadata else ""):
                 if title:
                     titles.setdefault(title_key(title), part_id)
-    documents = []
-    for number, (path, doc_id, curated, document, took) in enumerate(parsed, start=1):
+    linked_with = buildcache.titles_digest(titles) if cache is not None else ""
+    schemes = load_schemes(SCHEMES_FILE) if cache is not None else None
+    texts = []
+    for number, (path, doc_id, curated, document, key, entry, took) in enumerate(parsed, start=1):
         started = time.perf_counter()
-        year = int(document.metadata.signed[:4]) if document.metadata and document.metadata.signed else None
-        # A curated document's links are curated (the seed's, checked by hand); other texts also link the
-        # national gazetteer's places and bodies and the provisional names.
-        national = curated is None
-        documents.append(SourceDocument(doc_id, path.name, link_document(document, matcher, national=national,
-                                                                         year=year, titles=titles), curated))
-        for k, attachment in enumerate(document.attachments, start=1):
-            documents.append(SourceDocument(f"{doc_id}-annex-{k}", path.name,
-                                            link_document(attachment, matcher, national=national, year=year,
-                                                          titles=titles), None))
+        if entry is not None and entry.titles == linked_with:
+            # The curated entity is the gazetteer's own (equal to the stored one: the key holds the curated data).
+            docs = [replace(d, curated=curated) if k == 0 else d for k, d in enumerate(entry.documents)]
+            texts.append(TextPart(path, docs, entry.nquads, reused=True))
+        else:
+            if entry is not None:
+                # Parsed again rather than linked from the stored parse: the entry written is then the one a full
+                # build writes, byte for byte (a pickle of unpickled records need not be).
+                document = parse_file(path)
+            year = int(document.metadata.signed[:4]) if document.metadata and document.metadata.signed else None
+            # A curated document's links are curated (the seed's, checked by hand); other texts also link the
+            # national gazetteer's places and bodies and the provisional names.
+            national = curated is None
+            docs = [SourceDocument(doc_id, path.name, link_document(document, matcher, national=national,
+                                                                    year=year, titles=titles), curated)]
+            for k, attachment in enumerate(document.attachments, start=1):
+                docs.append(SourceDocument(f"{doc_id}-annex-{k}", path.name,
+                                           link_document(attachment, matcher, national=national, year=year,
+                                                         titles=titles), None))
+            text = TextPart(path, docs)
+            if cache is not None:
+                text.nquads = ox.serialize(
+                    (q for d in docs for q in chain(source_quads(d), source_statement_quads(gazetteer, d, schemes))),
+                    format=ox.RdfFormat.N_QUADS)
+                if key is not None:
+                    cache.put(buildcache.Entry(key, linked_with, docs, text.nquads))
+            texts.append(text)
         if progress is not None:
-            mentions = sum(len(p.mentions) for d in documents[-1 - len(document.attachments):]
-                           for p in d.linked.provisions)
+            docs = texts[-1].documents
+            mentions = sum(len(p.mentions) for d in docs for p in d.linked.provisions)
             progress(f"[{number}/{len(parsed)}] {path.name}: {len(document.sections)} sections, "
                      f"{len(document.measures)} provisions, {len(document.attachments)} attached, {mentions} links "
-                     f"({took + time.perf_counter() - started:.2f} s)")
-    return documents
+                     f"({took + time.perf_counter() - started:.2f} s{', cached' if texts[-1].reused else ''})")
+    return texts
 
 
-def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontology_path: Path) -> Store:
+def _text_key(cache: buildcache.TextCache, path: Path, doc_id: str) -> str | None:
+    """The text's cache key, or None when it cannot be read (parsing it then says why, as `file:line: message`)."""
+    try:
+        data = read_regular_file(path, source_max_bytes())
+        side = side_metadata(path)
+    except (SourceError, OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return cache.key(path, doc_id, data, side)
+
+
+def cache_inputs(options: BuildOptions) -> str:
+    """The digest of what every text's cached results depend on besides the text (graph/outputs/buildcache.py)."""
+    inputs = [("entities", options.entities_dir), ("national", DEFAULT_ENTITIES_DIR / "national"),
+              ("schemes", SCHEMES_FILE), ("ontology", options.ontology)]
+    return buildcache.inputs_digest(inputs, extra=[f"max-source-bytes {source_max_bytes()}"])
+
+
+def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontology_path: Path,
+                   texts: list[TextPart] | None = None) -> Store:
+    """The store of the build: the ontology, every asserted quad, the materialised reach. With `texts` (from
+    `load_texts` with a cache) each text's own quads are loaded from its N-Quads, the rest made from `documents`."""
     store = Store()
     store.load(ontology_path, graph_iri("ontology"))
-    store.extend(oxigraph_quads(gazetteer, documents))
-    store.extend(statement_quads(gazetteer, documents))
+    if texts is None:
+        store.extend(oxigraph_quads(gazetteer, documents))
+        store.extend(statement_quads(gazetteer, documents))
+    else:
+        for text in texts:
+            store.load_nquads(text.nquads)
+        store.extend(corpus_quads(gazetteer, documents))
+        store.extend(scheme_quads(load_schemes(SCHEMES_FILE), gazetteer))
     materialise_reach(store)
     return store
 
@@ -305,21 +387,27 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
     with source_limits(options.max_source_bytes):
         say(f"reading the curated data in {options.entities_dir}")
         gazetteer = load_gazetteer(options.entities_dir)
+        cache = buildcache.TextCache(buildfolder.resolve_out(options.out), cache_inputs(options),
+                                     reuse=options.cache)
         say(f"parsing and linking {len(sources)} text(s)")
-        documents = load_documents(sources, gazetteer, options.progress)
+        texts = load_texts(sources, gazetteer, options.progress, cache)
+        documents = [d for text in texts for d in text.documents]
         check_memory(documents)
         timings["parse_link"] = time.perf_counter() - started
         mark = time.perf_counter()
         say("assembling the graph")
         ontology = load_ontology(options.ontology)
-        store = assemble_store(gazetteer, documents, options.ontology)
+        store = assemble_store(gazetteer, documents, options.ontology, texts)
         timings["assemble"] = time.perf_counter() - mark
 
         staging, notes = buildfolder.stage(options.out, protected)
         for note in notes:
             log.warning(note)
         ctx = BuildContext(options, gazetteer, documents, ontology, store, staging.path, timings)
+        ctx.reused = sum(1 for text in texts if text.reused)
+        ctx.rebuilt = len(texts) - ctx.reused
         try:
+            cache.write(staging.path)
             for step in steps:
                 say(f"{step.name}: {step.summary}")
                 mark = time.perf_counter()

@@ -81,10 +81,10 @@ def test_several_sources_in_one_build(tmp_path, source_path):
 def test_failed_build_leaves_the_previous_output_intact(tmp_path, source_path):
     out = tmp_path / "out"
     _build(out, source_path)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = _snapshot(out)  # the build's cache (.cache/) too
     with pytest.raises(ParseError, match=r"broken-numbering.txt:9: measure numbering repeated"):
         _build(out, FIXTURES / "broken-numbering.txt")
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"], "a staging folder was left behind"
 
 

@@ -6,8 +6,9 @@ triples). The vocabulary is spelt by graph.rdf.namespaces (`HQ.Measure`) and mad
 graph.rdf.terms.iri. Knows the vocabulary, nothing of stores, files or pages.
 
 Producers: a corpus producer takes the gazetteer, a document producer one SourceDocument; each yields quads.
-`oxigraph_quads` runs every producer of CORPUS_PRODUCERS, then, text by text, every one of DOCUMENT_PRODUCERS: a
-new kind of statement is a new producer added to one of the two tuples.
+`oxigraph_quads` runs, text by text, every one of DOCUMENT_PRODUCERS (`source_quads`: what the build caches per
+text), then every producer of CORPUS_PRODUCERS and the cross-document quads (`corpus_quads`): a new kind of
+statement is a new producer added to one of the two tuples.
 """
 from __future__ import annotations
 
@@ -315,12 +316,25 @@ def oxigraph_quads(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> I
     """All asserted quads except the ontology's, in an order fixed by the inputs, duplicates included (a store
     keeps one of each): what the build loads into its store."""
     sources = list(sources)
+    for source in sources:
+        yield from source_quads(source)
+    yield from corpus_quads(gazetteer, sources)
+
+
+def source_quads(source: SourceDocument) -> Iterator[Quad]:
+    """One document's own quads (every producer of DOCUMENT_PRODUCERS): a function of that document alone, which
+    the build caches per text."""
+    for produce in DOCUMENT_PRODUCERS:
+        yield from produce(source)
+
+
+def corpus_quads(gazetteer: Gazetteer, sources: Iterable[SourceDocument]) -> Iterator[Quad]:
+    """The quads that depend on the gazetteer or on several documents at once: every producer of
+    CORPUS_PRODUCERS, what links documents to one another and the extracted entities they share (cross-document
+    citations), and the links made through composite names."""
+    sources = list(sources)
     for produce in CORPUS_PRODUCERS:
         yield from produce(gazetteer)
-    for source in sources:
-        for produce in DOCUMENT_PRODUCERS:
-            yield from produce(source)
-    # What links documents to one another and the extracted entities they share (cross-document citations).
     yield from documents.document_quads(gazetteer, sources)
     yield from through_composite_quads(gazetteer, sources)
 

@@ -139,6 +139,12 @@ def statement_quads(gazetteer: Gazetteer, sources: Iterable, schemes_file: Path 
     schemes = load_schemes(schemes_file)
     yield from scheme_quads(schemes, gazetteer)
     for source in sources:
-        for ps in document_statements(source.linked, schemes, gazetteer):
-            p = ps.provision
-            yield from provision_quads(provision_iri(source.doc_id, p.kind, p.key or None), ps)
+        yield from source_statement_quads(gazetteer, source, schemes)
+
+
+def source_statement_quads(gazetteer: Gazetteer, source, schemes: dict[str, Scheme]) -> Iterator[ox.Quad]:
+    """The statements of one SourceDocument: a function of that document, the gazetteer and the schemes alone
+    (the build caches them per text)."""
+    for ps in document_statements(source.linked, schemes, gazetteer):
+        p = ps.provision
+        yield from provision_quads(provision_iri(source.doc_id, p.kind, p.key or None), ps)

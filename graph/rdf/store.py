@@ -88,6 +88,11 @@ class Store:
         except OSError as error:
             raise StoreError(f"{path}:1: cannot be read: {error.strerror or error}") from None
 
+    def load_nquads(self, data: bytes) -> None:
+        """Load N-Quads the build wrote itself (its cache of each text's quads). Measured on the 75 real texts'
+        179 k quads, 57 loads: the transactional loader 2.3-2.9 s, the bulk loader 3.5-4.5 s (its set-up per call)."""
+        self._store.load(data, format=ox.RdfFormat.N_QUADS)
+
     def query(self, sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None):
         """Run SPARQL; `bindings` (Oxigraph terms) are substituted as RDF terms (never spliced into the text)."""
         substitutions = {ox.Variable(name): value for name, value in (bindings or {}).items()}
