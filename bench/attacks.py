@@ -97,13 +97,15 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] * 1000 if ordered else 0.0
 
 
-def load(host: str, port: int, clients: int = 8, each: int = 50, query: str = ASK) -> dict:
+def concurrent(send, clients: int, each: int) -> dict:
+    """`clients` threads each calling `send()` (which returns (status, seconds)) `each` times, one after another:
+    requests, wall seconds, status codes (an OSError counts by its class name), p50 and p95 latency."""
     codes, times, lock = Counter(), [], threading.Lock()
 
     def client() -> None:
         for _ in range(each):
             try:
-                status, seconds = request(host, port, query)
+                status, seconds = send()
             except OSError as error:
                 status, seconds = type(error).__name__, 0.0
             with lock:
@@ -119,6 +121,10 @@ def load(host: str, port: int, clients: int = 8, each: int = 50, query: str = AS
     return {"requests": clients * each, "seconds": round(time.perf_counter() - started, 2),
             "codes": {str(k): v for k, v in sorted(codes.items(), key=str)},
             "p50_ms": round(_percentile(times, 0.5), 1), "p95_ms": round(_percentile(times, 0.95), 1)}
+
+
+def load(host: str, port: int, clients: int = 8, each: int = 50, query: str = ASK) -> dict:
+    return concurrent(lambda: request(host, port, query), clients, each)
 
 
 def non_readers(host: str, port: int, pid: int, clients: int = 40, hold_seconds: float = 8) -> dict:

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/serve.py`
     sys.path.insert(0, str(ROOT))
 
+from bench import attacks  # noqa: E402
 from graph.outputs.export import FORMATS  # noqa: E402
 from graph.rdf.namespaces import PREFIXES  # noqa: E402
 from graph.server.serve import make_server, open_site  # noqa: E402
@@ -51,27 +52,11 @@ def _time(url: str, accept: str | None, count: int) -> dict[str, float]:
             "max_ms": samples[-1], "bytes": size}
 
 
-def _concurrent(url: str, accept: str, clients: int, each: int) -> dict[str, float]:
-    """`clients` threads sending `each` requests one after another: throughput with the workers shared."""
-    failed = []
-
-    def client() -> None:
-        for _ in range(each):
-            try:
-                with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=60) as r:
-                    r.read()
-            except OSError as error:
-                failed.append(error)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+def _get(url: str, accept: str) -> tuple[int, float]:
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    return {"requests": clients * each, "seconds": seconds, "per_second": clients * each / seconds,
-            "failed": len(failed)}
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=60) as r:
+        r.read()
+        return r.status, time.perf_counter() - started
 
 
 def main() -> None:
@@ -102,7 +87,8 @@ def main() -> None:
     }
     try:
         results = {name: _time(target, accept, args.requests) for name, (target, accept) in kinds.items()}
-        concurrent = _concurrent(sparql, "application/sparql-results+json", clients=8, each=args.requests // 4)
+        concurrent = attacks.concurrent(lambda: _get(sparql, "application/sparql-results+json"),
+                                        clients=8, each=args.requests // 4)
     finally:
         server.shutdown()
         site.close()
@@ -115,8 +101,10 @@ def main() -> None:
     print(f"{'request':<22}{'median ms':>10}{'p90 ms':>9}{'max ms':>9}{'bytes':>10}")
     for name, r in results.items():
         print(f"{name:<22}{r['median_ms']:>10.1f}{r['p90_ms']:>9.1f}{r['max_ms']:>9.1f}{r['bytes']:>10}")
+    failed = concurrent["requests"] - concurrent["codes"].get("200", 0)
     print(f"8 clients at once, SELECT (JSON): {concurrent['requests']} requests in {concurrent['seconds']:.2f} s, "
-          f"{concurrent['per_second']:.0f} requests/s, {concurrent['failed']} failed")
+          f"{concurrent['requests'] / concurrent['seconds']:.0f} requests/s, p50 {concurrent['p50_ms']} ms, "
+          f"p95 {concurrent['p95_ms']} ms, {failed} failed")
     print("dumps:", ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in dumps.items()))
     if args.json:
         args.json.write_text(json.dumps({"startup_s": startup, "requests": results, "concurrent": concurrent,
