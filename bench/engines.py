@@ -10,7 +10,6 @@ one comparison of answers, graph/query/answers.py (`canonical`), which the publi
 """
 from __future__ import annotations
 
-import re
 import resource
 import shutil
 import signal
@@ -22,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.query.answers import answer, digest, json_rows, ox_rows, rdflib_rows
+from graph.query.named import bound_text
 
 Report = Callable[[dict], None]
 REPEAT_BUDGET = 5.0  # seconds: past this, a query is not run again
@@ -71,20 +71,10 @@ def best_of(report: Report, phase: str, repeat: int, new: Callable[[], object],
     return target
 
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
 def with_values(query: NamedQuery) -> str:
-    """The query text with its parameters bound for an engine reached by text (Jena, Virtuoso): a VALUES block
-    opening every WHERE group. The parameters are projected by every sub-select that uses them (graph/query/named),
-    so each sub-select sees its value, as Oxigraph's substitutions give it; the values are N-Triples terms, which
-    are SPARQL terms too. Comment lines go first, so a header cannot hold a WHERE."""
-    text = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#"))
-    if not query.bindings:
-        return text
-    names = " ".join(f"?{name}" for name in query.bindings)
-    values = " ".join(query.bindings.values())
-    return _WHERE.sub(lambda m: f"{m.group(0)} VALUES ({names}) {{ ({values}) }}", text)
+    """The query text with its parameters bound for an engine reached by text (Jena, Virtuoso): the project's one
+    binding, graph/query/named.py's `bound_text` (a VALUES block opening every WHERE group)."""
+    return bound_text(query.text, query.bindings)
 
 
 class QueryTimeout(Exception):

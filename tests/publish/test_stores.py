@@ -2,7 +2,8 @@
 Virtuoso (Debian's virtuoso-opensource) by the Graph Store Protocol with Digest authentication, by the SPARQL
 Update fallback and by its bulk loader; Apache Jena (Debian's libapache-jena-java) by TDB2's bulk loader; Oxigraph
 (tests/publish/test_publish.py covers its routes). After publishing, each store answers the project's named
-questions with the same rows as the local graph.ttl does."""
+questions (every one, with its example parameters bound as graph/query/named.py binds them for a store reached
+by text) with the same rows as the local graph.ttl does, but for the ones named below with what was measured."""
 from __future__ import annotations
 
 import subprocess
@@ -14,15 +15,23 @@ from graph.publish import jena, virtuoso
 from graph.publish.bulk import bulk_publish
 from graph.publish.gsp import PublishError, Target, default_graph_name, plan, publish
 from graph.query.answers import answer, json_rows, ox_rows
-from graph.query.named import all_queries
+from graph.query.named import all_queries, bind_params, bound_query
 from graph.rdf.namespaces import DEFAULT_BASE
 
 pytestmark = pytest.mark.slow
 GRAPH_COUNTS = (f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
                 f"FILTER(STRSTARTS(STR(?g), \"{DEFAULT_BASE}\")) }} GROUP BY ?g")
-QUESTIONS = [q for q in all_queries() if not q.is_check and not q.params]
-# Virtuoso 7.2.5 (Debian bookworm) answers every one alike since the questions were reshaped where it evaluates
-# SPARQL wrongly (docs/publishing.md); its geometry literals compare by their numbers at the precision it keeps.
+QUESTIONS = [q for q in all_queries() if not q.is_check]
+# Virtuoso 7.2.5 (Debian bookworm) answers the others alike since they were reshaped where it evaluates SPARQL
+# wrongly (docs/publishing.md); its geometry literals compare by their numbers at the precision it keeps. These it
+# still answers wrongly, measured on the seed build: it drops rows when a transitive path is joined with another
+# one, and each of these joins the regions inside or above a region (a `*` path over hq:parentRegion) with a class
+# test (`rdfs:subClassOf*`). region-profile: 5 rows of 23, the same with the name written into the text as a
+# literal; its region walk joined with the kinds' class tests gives 2 rows of 14, and either path alone agrees
+# (with the walk's end computed, IRI(STR(?inner)), 14 of 14, but joined with the annotations 5 or 6 of 23).
+# projects-between: no row of 1, the same with the names as literals. region-pairs: no row of 10 (23 of 25 for
+# every level, unbound); with the block in one group only, 1 to 8. Where a store differs, the test says how.
+VIRTUOSO_DIFFERS = {"region-pairs", "region-profile", "projects-between"}
 
 
 def rows(rows_read_out: list[tuple]) -> list[tuple[str, ...]]:
@@ -44,12 +53,19 @@ def differences(answers: dict[str, list | str], local: dict[str, list]) -> dict[
 
 @pytest.fixture(scope="module")
 def local(built):
-    """Each parameterless named question answered locally on graph.ttl (what `hqkg query` does)."""
+    """Each named question answered locally on graph.ttl with its example parameters (what `hqkg query` does)."""
     import pyoxigraph as ox
 
     store = ox.Store()
     store.load(path=str(built.staging / "graph.ttl"), format=ox.RdfFormat.TURTLE)
-    return {q.name: rows(ox_rows(store.query(q.sparql))) for q in QUESTIONS}
+    return {q.name: rows(ox_rows(store.query(q.sparql, substitutions={
+        ox.Variable(name): term for name, term in bind_params(q, q.example_params()).items()})))
+        for q in QUESTIONS}
+
+
+def text(query) -> str:
+    """The question's text as a store reached by text gets it, its example parameters bound."""
+    return bound_query(query, query.example_params())
 
 
 def expected_counts(built, true_default_graph: bool) -> dict[str, int]:
@@ -125,10 +141,11 @@ def test_virtuoso_bulk_loader_and_the_named_questions(built, vos, local):
                      password="hq-secret")
         assert _vos_counts(instance) == expected_counts(built, true_default_graph=False)
     default = str(default_graph_name(DEFAULT_BASE))
-    answers = {q.name: _vos_rows(instance, q.sparql, default) for q in QUESTIONS}
-    assert len(answers) >= 14 and all(local.values()), "every question, each answering something locally"
+    answers = {q.name: _vos_rows(instance, text(q), default) for q in QUESTIONS}
+    assert len(answers) >= 19 and all(local.values()), "every question, each answering something locally"
+    assert sum(bool(q.params) for q in QUESTIONS) >= 5
     differing = differences(answers, local)
-    assert not differing, f"Virtuoso answers differently from graph.ttl: {differing}"
+    assert set(differing) == VIRTUOSO_DIFFERS, f"Virtuoso answers differently from graph.ttl: {differing}"
 
 
 # --- Jena (TDB2) -----------------------------------------------------------------------------------------------------
@@ -136,7 +153,9 @@ def test_virtuoso_bulk_loader_and_the_named_questions(built, vos, local):
 # A question over the limit is reported, not waited for (TDB2 took more than ten minutes on belt-measures while it
 # walked the reach rule's paths in an OPTIONAL; Oxigraph 10 ms).
 JENA_QUESTION_SECONDS = 60
-JENA_TOO_SLOW: set[str] = set()
+# measures-using-instrument, its instrument bound by the VALUES block: 168 s for 2 rows on the seed build (the name
+# written into the text as a literal: 5 s, JVM start included); it is reported as over the limit, not waited for.
+JENA_TOO_SLOW = {"measures-using-instrument"}
 needs_jena = pytest.mark.skipif(not jena.available(), reason="apt-get install libapache-jena-java default-jre")
 
 
@@ -154,7 +173,7 @@ def test_jena_tdb2_bulk_loader_twice_and_the_named_questions(built, tmp_path, lo
     answers, slow = {}, []
     for q in QUESTIONS:
         try:
-            answers[q.name] = rows(json_rows(jena.query(database, q.sparql, timeout=JENA_QUESTION_SECONDS)))
+            answers[q.name] = rows(json_rows(jena.query(database, text(q), timeout=JENA_QUESTION_SECONDS)))
         except subprocess.TimeoutExpired:
             slow.append(q.name)
     differing = differences(answers, local)

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 
 from graph.cli import main
 from graph.query.named import (
-    OXIGRAPH_FORMATS, QUERIES_DIR, Param, QueryError, Result, answer, bind_params, find_query, open_rdflib,
+    OXIGRAPH_FORMATS, QUERIES_DIR, Param, QueryError, Result, all_queries, answer, bind_params, bound_query,
+    find_query, open_rdflib,
     parse_param_args, parse_query, render, run, to_csv, to_table, to_tsv, width,
 )
 from graph.rdf.terms import integer, plain, typed, zh
@@ -100,6 +101,32 @@ def test_injection_attempts_find_nothing_and_change_nothing(value, engine, store
     assert (len(store) if engine == "oxigraph" else len(rdflib_graph)) == size
     # The same query with a clean value still answers: the value was data, not query text.
     assert run(find_query("region-profile"), graph, {"name": "太仓"}).rows
+
+
+def as_text(query, params) -> object:
+    """The question as a store reached by text gets it (its parameters bound in the text), read back to run."""
+    return parse_query(bound_query(query, params), query.path, require_header=False)
+
+
+def test_parameters_bound_in_the_text_answer_as_the_substitutions_do(store):
+    parameterised = [q for q in all_queries() if q.params]
+    assert len(parameterised) >= 5
+    for query in parameterised:
+        expected = run(query, store, query.example_params())
+        assert expected.rows, f"{query.name}: the example should answer something on the seed"
+        bound = as_text(query, query.example_params())
+        assert not bound.params and "VALUES" in bound.sparql
+        assert sorted(map(str, run(bound, store).rows)) == sorted(map(str, expected.rows)), query.name
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_a_value_bound_in_the_text_stays_one_term(value, store):
+    size = len(store)
+    assert run(as_text(find_query("region-profile"), {"name": value}), store).rows == ()
+    assert run(as_text(find_query("projects-between"), {"from": value, "to": "宁波"}), store).rows == ()
+    assert len(store) == size
+    with pytest.raises(QueryError, match="not an absolute IRI|expected an integer"):
+        bound_query(find_query("measure-links"), {"number": "12 } UNION { ?s ?p ?o"})
 
 
 @pytest.mark.parametrize("kind, value", [("integer", "12 } UNION { ?s ?p ?o"), ("integer", "twelve"),
