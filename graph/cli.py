@@ -237,8 +237,9 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_result_byt
 @click.option("--store", type=click.Choice(["generic", "oxigraph", "virtuoso", "jena"]), default="generic",
               show_default=True, help="The store's dialect (Virtuoso: graph-uri=, big INSERT DATA, 2000-triple chunks).")
 @click.option("--default-graph", type=click.Choice(["merged", "union", "none"]), default="merged",
-              show_default=True, help="merged: also publish graph.ttl's triples as the default graph, so the "
-                                      "named questions answer as locally; union: rely on the store's union.")
+              show_default=True, help="merged: also publish graph.ttl's triples and the inferred ones as the default "
+                                      "graph, so the named questions answer as locally; union: rely on the store's "
+                                      "union.")
 @click.option("--chunk", default=None, type=click.IntRange(1), help="Triples per INSERT DATA (fallback route).")
 @click.option("--bulk", type=click.Choice(["virtuoso", "jena"]), default=None,
               help="Use the store's bulk loader instead of HTTP (large dumps).")

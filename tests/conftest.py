@@ -47,7 +47,7 @@ def graph_file(built) -> Path:
 
 @pytest.fixture(scope="session")
 def store(graph_file):
-    """The real build's graph.ttl loaded as the query path loads it (read-only use)."""
-    from graph.query.named import open_store
+    """The real build's graph.ttl loaded as the query path loads it, reasoned over (read-only use)."""
+    from graph.query.named import open_graph
 
-    return open_store(graph_file)
+    return open_graph(graph_file)

@@ -9,12 +9,13 @@ node in every request). Bodies are N-Triples, which every Turtle parser reads, s
 description graph is published too. Authentication (graph.publish.http) is answered before any body is sent.
 
 The default graph: the project's questions (queries/*.rq) ask the default graph, and locally that is graph.ttl,
-the asserted triples. `default_graph="merged"` (the default) also publishes those triples as the store's default
-graph (`PUT ?default`; on Virtuoso, which has no default graph of its own, as the named graph
+the asserted triples, with the inferred graph the reasoner makes of them (the broader types the questions test;
+graph.query.named.open_store_reasoned). `default_graph="merged"` (the default) also publishes those triples, every
+graph but the dataset's description, as the store's default graph (`PUT ?default`; on Virtuoso, which has no default graph of its own, as the named graph
 `<base>graph/default`, to be named by `default-graph-uri`), so the questions give the same rows there as locally.
 `"union"` publishes only the named graphs: ask the store to use the union of its graphs (Oxigraph
 `?union-default-graph`, Jena `unionDefaultGraph`, Virtuoso does so without a FROM); the union also holds the
-inferred and description graphs, which changes some answers (projects-between). `"none"`: named graphs only.
+description graph, which no question reads. `"none"`: named graphs only.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from graph.outputs.describe import description_graph
-from graph.outputs.export import NOT_ASSERTED, Dataset, describe_dataset, load_dataset, nt_bytes
+from graph.outputs.export import Dataset, describe_dataset, load_dataset, nt_bytes
 from graph.publish.http import HttpError, Session, Unreachable
 from graph.rdf.terms import from_ox, quads_to_rdflib, to_ox
 
@@ -97,7 +98,8 @@ class PublishReport:
 def plan(dataset: Dataset, graph: str | None = None, default_graph: str = "none",
          true_default_graph: bool = True) -> list[tuple[URIRef | None, list[Triple]]]:
     """What goes where: each named graph (the description included) to itself, or everything into `graph`; with
-    `default_graph="merged"` also the asserted triples (graph.ttl's) to the default graph (None), or to
+    `default_graph="merged"` also the asserted and the inferred triples (what the questions read: graph.ttl's, with
+    the reasoner's) to the default graph (None), or to
     `<base>graph/default` for a store without a default graph of its own."""
     if default_graph not in DEFAULT_GRAPH_CHOICES:
         raise PublishError(f"unknown default graph choice {default_graph!r}; expected merged, union or none")
@@ -110,9 +112,8 @@ def plan(dataset: Dataset, graph: str | None = None, default_graph: str = "none"
         return [(target, sorted({(s, p, o) for s, p, o, _ in quads}, key=_key))]
     merged: list[tuple[URIRef | None, list[Triple]]] = []
     if default_graph == "merged" and all(g is not None for *_, g in quads):
-        skip = {URIRef(dataset.graph_iri(name).value) for name in NOT_ASSERTED} | {own}
-        asserted = sorted({(s, p, o) for s, p, o, g in quads if g not in skip}, key=_key)
-        merged = [(None if true_default_graph else default_graph_name(dataset.base), asserted)]
+        read = sorted({(s, p, o) for s, p, o, g in quads if g != own}, key=_key)  # all but the description
+        merged = [(None if true_default_graph else default_graph_name(dataset.base), read)]
     if any(g is None for *_, g in quads):
         raise PublishError("the data has triples outside named graphs (a Turtle or N-Triples file?): "
                            "give --graph IRI to publish them into one graph")
