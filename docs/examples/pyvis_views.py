@@ -12,14 +12,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from graph.rdf.store import open_store
+from graph.query.named import open_graph
 from graph.site.pages import view_networks
 
 SHANGHAI = "https://w3id.org/hongqiao-kg/id/region/shanghai"
 
 
 def main(graph: Path, out: Path) -> Path:
-    nets = view_networks(open_store(graph))  # {"graph": Network, "regions": …, "infrastructure": …, "measures": …}
+    nets = view_networks(open_graph(graph))  # {"graph": Network, "regions": …, "infrastructure": …, "measures": …}
     net = nets["regions"]
     shanghai = next(n for n in net.nodes if n["iri"] == SHANGHAI)
     shanghai["color"] = "#d62728"

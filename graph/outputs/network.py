@@ -41,7 +41,8 @@ import networkx as nx
 from graph.outputs.files import replacing
 from graph.query.named import run_named
 from graph.rdf.namespaces import HQ, SKOS, scheme_iri
-from graph.rdf.store import Store, open_store
+from graph.query.named import open_graph
+from graph.rdf.store import Store
 from graph.rdf.terms import text
 
 
@@ -204,5 +205,5 @@ def summary(graph: nx.Graph, files: list[Path]) -> str:
 
 def export_from_file(graph_path: Path, out: Path, level: str | None = None) -> str:
     """`hqkg network`: load the graph file, build the network, write the three files; returns a summary line."""
-    graph = region_network(open_store(graph_path), level)
+    graph = region_network(open_graph(graph_path), level)
     return summary(graph, export_network(graph, out))

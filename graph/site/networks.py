@@ -1,9 +1,9 @@
 """Each view as a pyvis Network: the pages are drawn from these, and a notebook user can take one, change it and
 show it with pyvis as usual.
 
-    from graph.rdf.store import open_store
+    from graph.query.named import open_graph
     from graph.site.pages import view_networks
-    nets = view_networks(open_store(Path("build/graph.ttl")))
+    nets = view_networks(open_graph(Path("build/graph.ttl")))
     net = nets["regions"]                      # a pyvis.network.Network, positions fixed, physics off
     net.get_node(net.get_nodes()[0])["color"] = "#d62728"
     net.write_html("regions-mine.html")        # pyvis's own template, vis-network inlined

@@ -18,7 +18,8 @@ from graph.site.render import PageLink, copy_assets, render_index, render_view, 
 from graph.site.views import (
     View, class_styles, infrastructure_view, measure_view, region_network_view, whole_graph_view,
 )
-from graph.rdf.store import Store, open_store
+from graph.query.named import open_graph
+from graph.rdf.store import Store
 
 PAGE_FILES = ("graph.html", "regions.html", "infrastructure.html", "measures.html")
 
@@ -80,4 +81,4 @@ def write_site(store: Store, out: Path) -> SiteSummary:
 
 def pages_from_file(graph: Path, out: Path) -> SiteSummary:
     """`hqkg pages`: load a graph file (Turtle, TriG, N-Triples…) and write its pages into `out`."""
-    return write_site(open_store(graph), out)
+    return write_site(open_graph(graph), out)

@@ -21,6 +21,8 @@ from graph.site.render import VIS_NETWORK, script_json
 from graph.site.views import MAX_QUOTES, class_styles, infrastructure_view, measure_view, whole_graph_view
 from graph.site.pages import PAGE_FILES, build_views, write_site
 from graph.rdf.store import Store
+from graph.rdf.ontology import load_ontology
+from graph.reason.infer import reason_store
 
 pytestmark = pytest.mark.slow  # real browsers / servers / subprocess builds: the full suite runs them
 
@@ -99,6 +101,7 @@ def hostile(tmp_path_factory):
     store = Store()
     store.load(ROOT / "ontology" / "hongqiao.ttl", graph_iri("ontology"))
     store.load(FIXTURES / "hostile.ttl")
+    reason_store(store, load_ontology(ROOT / "ontology" / "hongqiao.ttl"), "rules")  # as a build: the types
     out = tmp_path_factory.mktemp("hostile") / "site"
     write_site(store, out)
     return out, store
