@@ -78,6 +78,31 @@ def test_gzip_dumps_are_the_dumps_with_no_timestamp(built):
         assert gzip.decompress(packed) == (built.staging / fmt.filename).read_bytes()
 
 
+def test_a_streamed_gzip_is_gzipped_of_the_whole_file(built, tmp_path):
+    """gzip_file compresses a file a piece at a time; its bytes are gzipped()'s of the whole, whatever the piece."""
+    from graph.outputs.export import gzip_file, gzipped
+
+    source = built.staging / "graph.nt"
+    for piece in (1 << 20, 4096, 7):
+        gzip_file(source, tmp_path / "graph.nt.gz", piece=piece)
+        assert (tmp_path / "graph.nt.gz").read_bytes() == gzipped(source.read_bytes()), piece
+
+
+def test_graph_ttl_and_nt_in_pieces_are_the_whole_files(built):
+    """The build writes graph.ttl and graph.nt in pieces of whole subjects and of lines; cut small, the pieces
+    still join to the bytes written at once."""
+    from graph.outputs.export import _graph_turtle, _graph_turtle_pieces, _nt, _nt_chunks, load_dataset
+
+    dataset = load_dataset(built.staging)
+    lines, asserted = dataset.data_lines(), dataset._asserted[0]
+    whole = _graph_turtle(built.ontology, lines, dataset.base)
+    for size in (1, 7, 1000):
+        assert b"".join(_graph_turtle_pieces(built.ontology, lines, dataset.base, size=size)) == whole, size
+        assert b"".join(_nt_chunks(asserted, size=size)) == _nt(asserted), size
+    assert whole == (built.staging / "graph.ttl").read_bytes()
+    assert _nt(asserted) == (built.staging / "graph.nt").read_bytes()
+
+
 def test_nt_lines_are_sorted_and_absolute(built):
     lines = (built.staging / "graph.nt").read_text(encoding="utf-8").splitlines()
     assert lines == sorted(lines) and len(lines) == len(set(lines))
