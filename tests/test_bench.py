@@ -148,14 +148,11 @@ def test_parameters_bound_as_values_give_what_oxigraph_substitutions_give(gazett
     from rdflib.util import from_n3
 
     from graph import pipeline
-    from graph.rdf.ontology import load_ontology
+    from graph.query.named import with_inferred
     from graph.rdf.store import to_ox
-    from graph.reason.infer import reason_store
 
-    assembled = pipeline.assemble_store(gazetteer, pipeline.load_documents(pipeline.default_sources(), gazetteer),
-                                        pipeline.DEFAULT_ONTOLOGY)
-    reason_store(assembled, load_ontology(pipeline.DEFAULT_ONTOLOGY), "rules")  # the questions read its types
-    store = assembled.raw()
+    store = with_inferred(pipeline.assemble_store(  # the questions read the reasoner's types
+        gazetteer, pipeline.load_documents(pipeline.default_sources(), gazetteer), pipeline.DEFAULT_ONTOLOGY)).raw()
     parameterised = [q for q in named_queries() if q.bindings]
     assert len(parameterised) >= 4
     for query in parameterised:

@@ -321,16 +321,24 @@ def open_store_reasoned(path: Path) -> Store:
     `?c rdfs:subClassOf* hq:Region` joined with other paths wrongly, so the questions test `?x a hq:Region`). A build
     folder's graph.trig holds that graph already; a single file (graph.ttl, the asserted data) is reasoned over here
     with the rules, as `hqkg validate --reasoner rules` does (0.2 s on the seed's graph.ttl)."""
+    from graph.reason.infer import ReasoningError
+
     store = open_store(path)
+    try:
+        return with_inferred(store)
+    except ReasoningError as error:
+        raise QueryError(f"{graph_file(path)}: {error}") from None
+
+
+def with_inferred(store: Store) -> Store:
+    """`store`, given the inferred graph by the rules if it has none yet (what the questions read; see
+    open_store_reasoned)."""
     inferred = ox.NamedNode(str(graph_iri("inferred")))
     if next(iter(store.quads_for_pattern(None, None, None, inferred)), None) is None:
         from graph.rdf.ontology import load_ontology
-        from graph.reason.infer import ReasoningError, reason_store
+        from graph.reason.infer import reason_store
 
-        try:
-            reason_store(store, load_ontology(resources.ONTOLOGY), "rules")
-        except ReasoningError as error:
-            raise QueryError(f"{graph_file(path)}: {error}") from None
+        reason_store(store, load_ontology(resources.ONTOLOGY), "rules")
     return store
 
 

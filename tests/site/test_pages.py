@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from graph.site import layout as page_layout
 from graph.cli import main
-from graph.query.named import run_named
+from graph.query.named import run_named, with_inferred
 from graph.rdf.namespaces import graph_iri
 from bench.browser import CHROMIUM, launch, open_page
 from graph.site.data import parse_point, read_graph, read_linkages
@@ -21,8 +21,6 @@ from graph.site.render import VIS_NETWORK, script_json
 from graph.site.views import MAX_QUOTES, class_styles, infrastructure_view, measure_view, whole_graph_view
 from graph.site.pages import PAGE_FILES, build_views, write_site
 from graph.rdf.store import Store
-from graph.rdf.ontology import load_ontology
-from graph.reason.infer import reason_store
 
 pytestmark = pytest.mark.slow  # real browsers / servers / subprocess builds: the full suite runs them
 
@@ -101,7 +99,7 @@ def hostile(tmp_path_factory):
     store = Store()
     store.load(ROOT / "ontology" / "hongqiao.ttl", graph_iri("ontology"))
     store.load(FIXTURES / "hostile.ttl")
-    reason_store(store, load_ontology(ROOT / "ontology" / "hongqiao.ttl"), "rules")  # as a build: the types
+    with_inferred(store)  # as a build: the reasoner's types, which the questions read
     out = tmp_path_factory.mktemp("hostile") / "site"
     write_site(store, out)
     return out, store
