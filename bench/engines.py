@@ -146,7 +146,8 @@ def run_project(report: Report, sources: list[Path], out: Path, queries: list[Na
     report({"phase": "build", "seconds": build, "parse_link": timings["parse_link"],
             "assemble": timings["assemble"], "whole_build": whole, "steps": timings,
             "step_names": [step.name for step in steps], "measures": measures, "texts": len(ctx.documents),
-            "triples": len(ctx.store), "rss_mb": peak_rss_mb()})
+            "triples": len(ctx.store), "store": "disk" if ctx.store_folder else "memory",
+            "rss_mb": peak_rss_mb()})
     files = {path.name: path.stat().st_size for path in sorted(out.glob("graph.*"))}
     report({"phase": "export", "seconds": timings.get("exports"), "files": files, "rss_mb": peak_rss_mb()})
     validation = ctx.notes.get("validation")

@@ -112,11 +112,14 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Reuse each unchanged text's parse, links and quads from the previous build (OUT/.cache/); "
                    "--no-cache builds every text again (and writes the cache afresh).")
+@click.option("--store", type=click.Choice(pipeline.STORE_MODES), default="auto", show_default=True,
+              help="Where the build's store lives: memory, disk (Oxigraph's RocksDB store in a temporary folder), "
+                   "or auto: on disk above 1 MiB of text (about 1.5 million triples).")
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
           reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None, corpus: bool,
-          cache: bool) -> None:
+          cache: bool, store: str) -> None:
     """Build the graph, checks, exports and pages into OUT.
 
     OUT must be the build's own: a new or empty folder, or one an earlier build wrote (it holds the marker file
@@ -129,7 +132,7 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str,
     options = pipeline.BuildOptions(sources=chosen, out=out, entities_dir=entities, only=only, skip=skip,
                                     reasoner=reasoner, shacl_engine=shacl_engine, max_source_bytes=max_source_bytes,
                                     progress=_Progress() if _wants_progress(progress, chosen) else None,
-                                    cache=cache)
+                                    cache=cache, store=store)
     try:
         ctx = pipeline.build(options)
     except (*USER_ERRORS, OSError) as error:

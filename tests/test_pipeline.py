@@ -271,6 +271,43 @@ def test_texts_needing_more_memory_than_is_free_are_refused(tmp_path, source_pat
     assert not (tmp_path / "out").exists()
 
 
+def test_the_store_goes_on_disk_above_the_threshold_or_as_asked():
+    limit = pipeline.STORE_ON_DISK_ABOVE
+    assert not pipeline.store_on_disk("auto", limit) and pipeline.store_on_disk("auto", limit + 1)
+    assert pipeline.store_on_disk("disk", 0) and not pipeline.store_on_disk("memory", 100 * limit)
+    with pytest.raises(pipeline.BuildError, match="unknown store 'ram'"):
+        pipeline.store_on_disk("ram", 0)
+
+
+def test_an_unknown_store_is_refused_before_anything_is_written(tmp_path, source_path):
+    with pytest.raises(pipeline.BuildError, match="unknown store"):
+        _build(tmp_path / "out", source_path, store="ram")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_build_on_the_disk_store_writes_the_bytes_of_the_memory_store_and_removes_its_folder(built, tmp_path):
+    import gc
+    import tempfile
+
+    said: list[str] = []
+    steps = pipeline.select_steps(only=["reason", "validate", "exports", "report", "network"])
+    ctx = pipeline.build(pipeline.BuildOptions(out=tmp_path / "out", store="disk", progress=said.append), steps=steps)
+    folder = Path(ctx.store_folder.name)
+    assert folder.is_dir() and any(folder.iterdir()), "the on-disk store's files are in its folder"
+    assert folder.parent == Path(tempfile.gettempdir()) and f"the store is on disk in {folder}" in said
+    assert built.store_folder is None  # the seed is far below the threshold: in memory
+    assert len(ctx.store) == len(built.store)
+    names = sorted(p.relative_to(ctx.staging).as_posix() for p in ctx.staging.rglob("*")
+                   if p.is_file() and not p.name.startswith(".") and ".cache" not in p.parts)
+    assert {"graph.nt", "graph.trig", "graph.jsonld.gz", "void.ttl", "build-report.json"} <= set(names)
+    for name in names:
+        assert (ctx.staging / name).read_bytes() == (built.staging / name).read_bytes(), f"{name} differs"
+    del ctx
+    gc.collect()
+    assert not folder.exists(), "the build's temporary store folder outlived the build"
+
+
 @pytest.mark.slow
 def test_the_whole_corpus_builds_into_one_graph(tmp_path):
     """The seed and every corpus text (with the documents they carry) pass every check together."""
