@@ -114,7 +114,7 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
                    "--no-cache builds every text again (and writes the cache afresh).")
 @click.option("--store", type=click.Choice(pipeline.STORE_MODES), default="auto", show_default=True,
               help="Where the build's store lives: memory, disk (Oxigraph's RocksDB store in a temporary folder), "
-                   "or auto: on disk above 4 MiB of text (about 6 million triples).")
+                   f"or auto: on disk above {pipeline.STORE_ON_DISK_ABOVE >> 20} MiB of text (some 6 million triples).")
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
