@@ -258,12 +258,14 @@ def phase_rows(r: dict) -> list[tuple[str, ...]]:
     labels = dict(ENGINES)
     rows = [("phase", *(labels[c] for c in columns), "project/Oxigraph", "rdflib/project")]
 
-    def timed_row(label: str, values: dict, capped: bool = False) -> None:
-        bound = ">" if capped else ""
-        cells = [_s(values.get(c)) if c != "rdflib" or values.get(c) is None else bound + _s(values[c])
-                 for c in columns]
+    def timed_row(label: str, values: dict, capped: frozenset[str] = frozenset()) -> None:
+        """`capped`: the engines stopped at their cap, whose figure is a lower bound (marked `>`)."""
+        cells = [("" if values.get(c) is None or c not in capped else ">") + _s(values.get(c)) for c in columns]
         rows.append((label, *cells, _x(values.get("project"), values.get("oxigraph")),
-                     bound + _x(values.get("rdflib"), values.get("project"))))
+                     (">" if "rdflib" in capped else "") + _x(values.get("rdflib"), values.get("project"))))
+
+    def capped_in(name: str, kind: str = "queries") -> frozenset[str]:
+        return frozenset(c for c in columns if r[c][kind].get(name, {}).get("capped"))
 
     def project_row(label: str, text: str) -> None:
         rows.append((label, text, *([""] * (len(columns) + 1))))
@@ -290,14 +292,16 @@ def phase_rows(r: dict) -> list[tuple[str, ...]]:
     for name in r["queries"]:
         mark = "" if r["answers"][name]["identical"] else "  ANSWERS DIFFER"
         timed_row(f"query {name}{mark}", {c: r[c]["queries"].get(name, {}).get("seconds") for c in columns},
-                  capped=bool(r["rdflib"]["queries"].get(name, {}).get("capped")))
+                  capped_in(name))
     if r["queries"]:
+        summed_capped = frozenset().union(*map(capped_in, r["queries"]))
         timed_row("queries (sum)", {"project": r["query_s"], "oxigraph": r["oxigraph_query_s"],
                                     "jena": r.get("jena_query_s"), "virtuoso": r.get("virtuoso_query_s"),
-                                    "rdflib": r["rdflib_query_s"]}, capped=r["query_speedup_is_lower_bound"])
+                                    "rdflib": r["rdflib_query_s"]}, summed_capped)
     for name in r["checks"]:
         mark = "" if r["answers"][name]["identical"] else "  ANSWERS DIFFER"
-        timed_row(f"check {name}{mark}", {c: r[c]["checks"].get(name, {}).get("seconds") for c in columns})
+        timed_row(f"check {name}{mark}", {c: r[c]["checks"].get(name, {}).get("seconds") for c in columns},
+                  capped_in(name, "checks"))
     project_row("validation (step)", _s(r["validate_s"]))
     rows.append(("peak memory", *(f"{r[c]['peak_rss_mb']:.0f} MiB" if r[c]["peak_rss_mb"] else "—"
                                   for c in columns), "", ""))
@@ -325,6 +329,11 @@ def _notes(r: dict) -> list[str]:
     summary = r["project"]["phases"].get("validate", {}).get("summary")
     if summary:
         notes.append(f"validation: {summary['violations']} violation(s), {summary['warnings']} warning(s)")
+    jena_capped = [name for kind in ("queries", "checks") for name, q in r["jena"][kind].items() if q.get("capped")]
+    if jena_capped:
+        notes.append(f"`>` for Jena TDB2: {len(jena_capped)} question(s) stopped at --jena-query-cap, the wall time of "
+                     "the JVM's start, warm-up run and timed run together, so no answer to compare and Jena's own time "
+                     f"unknown (at least about half the cap): {', '.join(jena_capped)}")
     if r["jena"]["records"]:
         notes.append("Jena TDB2: load is wall time with the JVM's start; each query is Jena's own --time, one JVM "
                      "per query, after one warm-up run in it (the JVM's start not counted)")

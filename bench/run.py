@@ -44,6 +44,9 @@ CALIBRATION_TEXTS = 16
 # RDFLIB_CAP_FACTOR times as long as the project's (enough to show the goal is met), at least RDFLIB_CAP_FLOOR
 # seconds and at most --rdflib-query-cap.
 DEFAULT_RDFLIB_QUERY_CAP = 600.0
+# Jena TDB2 answers some questions in minutes at 10^5 triples (region-pairs: more than 7), so each of its questions
+# is stopped after this long (wall time of its JVM: start, warm-up run and timed run) and counted as capped.
+DEFAULT_JENA_QUERY_CAP = 600.0
 RDFLIB_MAX_TRIPLES = 1_500_000  # rdflib's in-memory graph is measured up to 10^6 triples only
 LINEARITY_MEASURES = 240  # the short text of the one-document check; the long one has 10x as many
 
@@ -146,7 +149,7 @@ def worker(job_file: Path) -> None:
     elif engine == "rdflib":
         run_rdflib(report, Path(job["dump"]), queries, job["caps"])
     elif engine == "jena":
-        run_jena(report, Path(job["dump"]), queries, work / "tdb2")
+        run_jena(report, Path(job["dump"]), queries, work / "tdb2", job.get("jena_cap"))
     elif engine == "virtuoso":
         run_virtuoso(report, Path(job["dump"]), queries, work / "virtuoso", job["graphs"], job["repeat"])
     else:
@@ -167,7 +170,8 @@ def rdflib_caps(project: WorkerResult, ceiling: float | None) -> dict[str, float
 def run(target: int, work: Path, seed: int = DEFAULT_SEED, repeat: int = 3,
         skip_rdflib_above: int | None = RDFLIB_MAX_TRIPLES, rdflib_time_cap: float | None = None,
         rdflib_query_cap: float | None = DEFAULT_RDFLIB_QUERY_CAP, linearity: int | None = LINEARITY_MEASURES,
-        peer_names: tuple[str, ...] = ("jena", "virtuoso"), log=print) -> dict:
+        peer_names: tuple[str, ...] = ("jena", "virtuoso"), log=print,
+        jena_query_cap: float | None = DEFAULT_JENA_QUERY_CAP) -> dict:
     corpus = work / "corpus"
     texts = texts_for(target, corpus, seed)
     from graph import pipeline
@@ -198,7 +202,7 @@ def run(target: int, work: Path, seed: int = DEFAULT_SEED, repeat: int = 3,
             log(f"{name}…")
             try:
                 others[name] = spawn({"engine": name, "dump": str(dump), "queries": query_jobs, "graphs": graphs,
-                                      "repeat": repeat}, work)
+                                      "repeat": repeat, "jena_cap": jena_query_cap}, work)
             except BenchError as error:  # the table says the peer failed and why; the others still count
                 last = [line for line in str(error).splitlines() if line.strip()][-1]
                 others[name] = WorkerResult([], False, f"failed: {last[:500]} (see {work}/job-{name}.stderr)")
@@ -249,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the longest an rdflib query may run (each is stopped after {RDFLIB_CAP_FACTOR:.0f}x "
                              f"the project's time, at least {RDFLIB_CAP_FLOOR:.0f} s); a stopped query's time counts "
                              "as a lower bound (default %(default)s)")
+    parser.add_argument("--jena-query-cap", type=float, metavar="SECONDS", default=DEFAULT_JENA_QUERY_CAP,
+                        help="stop a Jena TDB2 question after this long (its JVM's wall time, warm-up run included) "
+                             "and count it as capped (default %(default)s; 0 for no cap)")
     parser.add_argument("--work", type=Path, help="keep the corpus and builds here (default: a temporary folder)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables instead of plain text")
     parser.add_argument("--render", type=Path, metavar="JSON", help="print the table of a saved --json result")
@@ -272,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown peer(s) {', '.join(sorted(unknown))} (peers: jena, virtuoso)")
         result = run(args.triples, work, args.seed, args.repeat, args.skip_rdflib_above, args.rdflib_time_cap,
                      args.rdflib_query_cap, args.linearity_measures or None, peer_names,
-                     log=lambda message: print(message, file=sys.stderr))
+                     log=lambda message: print(message, file=sys.stderr), jena_query_cap=args.jena_query_cap or None)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

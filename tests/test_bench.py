@@ -187,6 +187,39 @@ def test_a_slow_query_is_stopped_at_its_cap():
     assert records[0]["capped"] and records[0]["seconds"] == 0.2 and "digest" not in records[0]
 
 
+def test_a_jena_question_past_its_cap_is_stopped_with_its_jvm(tmp_path):
+    """--jena-query-cap: the alarm interrupts subprocess.run, which kills the JVM it waits for, so the question is
+    reported capped, without an answer, and nothing is left running on the TDB2 location; uncapped, the same
+    question answers."""
+    from bench import peers
+    from bench.engines import run_jena
+
+    if peers.jena_missing():
+        pytest.skip(peers.jena_missing())
+    dump = tmp_path / "tiny.trig"
+    dump.write_text("<http://example.org/g> { <http://example.org/s> <http://example.org/p> \"o\" . }\n")
+    query = NamedQuery("everything", "SELECT ?s WHERE { ?s ?p ?o }", {}, False)
+    location = tmp_path / "tdb2"
+    capped = []
+    run_jena(capped.append, dump, [query], location, cap=0.3)  # less than a JVM's start
+    (record,) = [r for r in capped if r.get("query") == "everything"]
+    assert record["capped"] and record["seconds"] == 0.3 and "digest" not in record
+    assert [r["triples"] for r in capped if r.get("phase") == "size"] == [1]
+    running = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(location) in _read(p)]
+    assert not running, "the capped JVM was left running"
+    answered = []
+    run_jena(answered.append, dump, [query], location)
+    (record,) = [r for r in answered if r.get("query") == "everything"]
+    assert not record["capped"] and record["rows"] == 1
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def test_named_queries_are_found_by_glob_with_their_parameters(tmp_path):
     header = "# title: t\n# question-en: q?\n# question-zh: 问？\n"
     (tmp_path / "b-violation.rq").write_text(header + "SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
@@ -348,6 +381,15 @@ def test_benchmark_prints_the_side_by_side_table(smoke, tmp_path):
                               capture_output=True, text=True, check=True).stdout
     assert "| phase | project | raw Oxigraph | Jena TDB2 | Virtuoso | rdflib |" in rendered
     assert "| goal | measured |" in rendered
+    # A Jena question stopped at --jena-query-cap reads as a bound in Jena's column and is named in the notes.
+    name = result["queries"][0]
+    result["jena"]["queries"][name] = {"query": name, "check": False, "seconds": 600.0, "capped": True}
+    saved.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    rendered = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--render", str(saved), "--markdown"],
+                              capture_output=True, text=True, check=True).stdout
+    row = next(line for line in rendered.splitlines() if line.startswith(f"| query {name} "))
+    assert row.split(" | ")[3] == ">600.0 s", row
+    assert "stopped at --jena-query-cap" in rendered and name in rendered.split("stopped at --jena-query-cap")[1]
 
 
 def test_a_peer_that_cannot_run_is_reported_with_why(monkeypatch):
