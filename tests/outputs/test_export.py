@@ -267,6 +267,82 @@ def test_rapper_reads_every_export(built, fmt, syntax):
         assert found == len(_asserted(built))
 
 
+def _jsonld_by_dicts(triples) -> bytes:
+    """The compacted JSON-LD the writer wrote before it was put together from strings: each node a dict of
+    Oxigraph terms' values, keys "@id", "@type", then properties sorted, written by json.dumps."""
+    from graph.rdf.namespaces import curie
+
+    def compact(value):
+        return curie(value, local=r"(?!//).+") or value
+
+    def node_id(term):
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact(term.value)
+
+    def value(term):
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return {"@value": term.value, "@language": term.language}
+            if term.datatype.value == str(ns.XSD.string):
+                return term.value
+            return {"@value": term.value, "@type": compact(term.datatype.value)}
+        return {"@id": node_id(term)}
+
+    nodes, subject = [], None
+    for s, p, o in sorted(set(triples), key=lambda t: str(ox.Triple(*t))):
+        if s != subject:
+            subject = s
+            nodes.append({"@id": node_id(s)})
+        if p.value == str(ns.RDF.type) and not isinstance(o, ox.Literal):
+            nodes[-1].setdefault("@type", []).append(node_id(o))
+        else:
+            nodes[-1].setdefault(compact(p.value), []).append(value(o))
+    lines = [json.dumps({k: n[k] for k in sorted(n, key=lambda k: (not k.startswith("@"), k))}, ensure_ascii=False)
+             for n in nodes]
+    head = json.dumps({"@context": PREFIXES}, ensure_ascii=False, indent=1)[:-2]
+    return (head + ',\n "@graph": [\n' + ",\n".join(lines) + "\n ]\n}\n").encode()
+
+
+def test_jsonld_is_what_json_dumps_writes_of_each_node():
+    """The JSON-LD writer puts each node together from strings (graph/outputs/export.py `_jsonld`): its bytes are
+    json.dumps's of the node as a dict, for escapes, language tags, datatypes, blank nodes, types given as
+    literals, IRIs no prefix covers, and properties in any order."""
+    from graph.outputs.export import jsonld_bytes
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    kunshan, suzhou = ox.NamedNode(f"{DEFAULT_BASE}region/kunshan"), ox.NamedNode(f"{DEFAULT_BASE}region/suzhou")
+    text, label = ox.NamedNode(str(HQ.text)), ox.NamedNode(str(ns.RDFS.label))
+    rdf_type, see_also = ox.NamedNode(str(ns.RDF.type)), ox.NamedNode(str(ns.RDFS.seeAlso))
+    blank = ox.BlankNode("c14n0")
+    triples = [
+        (kunshan, text, ox.Literal('tab\there "quoted" back\\slash\nnew line\r\x07 bell \u2028 </script>')),
+        (kunshan, label, ox.Literal("昆山市", language="zh")), (kunshan, label, ox.Literal("Kunshan", language="en")),
+        (kunshan, ox.NamedNode(str(HQ.number)), ox.Literal("12", datatype=ox.NamedNode(xsd + "integer"))),
+        (kunshan, ox.NamedNode("http://example.org/p"), ox.Literal("a", datatype=ox.NamedNode("http://example.org/t"))),
+        (kunshan, ox.NamedNode(str(HQ.parentRegion)), suzhou), (kunshan, rdf_type, ox.NamedNode(str(HQ.Region))),
+        (kunshan, rdf_type, ox.NamedNode(str(HQ.Town))), (kunshan, rdf_type, ox.Literal("a literal type")),
+        (kunshan, see_also, ox.NamedNode("https://www.shine.cn/news/a.html")),
+        (kunshan, see_also, ox.NamedNode(f"{DEFAULT_BASE}/double")), (kunshan, see_also, ox.NamedNode("http:x")),
+        (kunshan, ox.NamedNode(str(ns.OWL.sameAs)), blank), (blank, label, ox.Literal("空白", language="zh")),
+        (suzhou, label, ox.Literal("苏州市")), (suzhou, label, ox.Literal("x", datatype=ox.NamedNode(xsd + "string"))),
+    ]
+    written = jsonld_bytes(triples)
+    assert written == _jsonld_by_dicts(triples)
+    assert written == jsonld_bytes(reversed(triples))
+    node = next(n for n in json.loads(written)["@graph"] if n["@id"] == "hqr:region/kunshan")
+    assert node["@type"] == ["hq:Region", "hq:Town"] and node["rdf:type"] == ["a literal type"]
+    assert {"@id": "https://www.shine.cn/news/a.html"} in node["rdfs:seeAlso"], "no prefix: the full IRI"
+
+
+def test_graph_jsonld_lines_are_json_dumps_of_their_nodes(built):
+    """Every node line of the build's graph.jsonld is json.dumps's of what it reads as."""
+    lines = (built.staging / "graph.jsonld").read_text(encoding="utf-8").split("\n")
+    start = lines.index(' "@graph": [') + 1
+    nodes = [line.removesuffix(",") for line in lines[start:lines.index(" ]")]]
+    assert len(nodes) > 1000
+    for line in nodes:
+        assert json.dumps(json.loads(line), ensure_ascii=False) == line
+
+
 def test_turtle_from_lines_keeps_every_literal():
     """graph.ttl's data part is written from N-Triples lines: escapes, language tags, datatypes and integers must
     come back as the same terms, in both Oxigraph's and rdflib's readers."""
