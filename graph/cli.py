@@ -18,6 +18,8 @@ from graph.checks.validate import ValidationError
 from graph.ingest.sources import DEFAULT_MAX_BYTES, SourceError
 from graph.outputs.buildfolder import OutFolderError
 
+PROCESSES_HELP = ("Processes the validation's queries may use (default: one per CPU; 1: all in this one). They share "
+                  "the store only when it is in memory.")
 GRAPH_HELP = "A build folder (its whole dataset, graph.trig) or one RDF file (Turtle, TriG, N-Triples, RDF/XML…)."
 USER_ERRORS = (ParseError, DataError, StoreError, pipeline.BuildError, FileNotFoundError, ReasoningError,
                ValidationError, SourceError, OutFolderError)
@@ -115,11 +117,12 @@ def _list_steps(ctx: click.Context, _param, value: bool) -> None:
 @click.option("--store", type=click.Choice(pipeline.STORE_MODES), default="auto", show_default=True,
               help="Where the build's store lives: memory, disk (Oxigraph's RocksDB store in a temporary folder), "
                    f"or auto: on disk above {pipeline.STORE_ON_DISK_ABOVE >> 20} MiB of text (some 6 million triples).")
+@click.option("--processes", type=click.IntRange(1), default=None, help=PROCESSES_HELP)
 @click.option("--list-steps", is_flag=True, expose_value=False, is_eager=True, callback=_list_steps,
               help="List the build's steps (name, kind, what it writes) and exit.")
 def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str, ...], skip: tuple[str, ...],
           reasoner: str, shacl_engine: str, max_source_bytes: int, progress: bool | None, corpus: bool,
-          cache: bool, store: str) -> None:
+          cache: bool, store: str, processes: int | None) -> None:
     """Build the graph, checks, exports and pages into OUT.
 
     OUT must be the build's own: a new or empty folder, or one an earlier build wrote (it holds the marker file
@@ -132,7 +135,7 @@ def build(sources: tuple[Path, ...], out: Path, entities: Path, only: tuple[str,
     options = pipeline.BuildOptions(sources=chosen, out=out, entities_dir=entities, only=only, skip=skip,
                                     reasoner=reasoner, shacl_engine=shacl_engine, max_source_bytes=max_source_bytes,
                                     progress=_Progress() if _wants_progress(progress, chosen) else None,
-                                    cache=cache, store=store)
+                                    cache=cache, store=store, processes=processes)
     try:
         ctx = pipeline.build(options)
     except (*USER_ERRORS, OSError) as error:
@@ -310,8 +313,10 @@ def evaluate_command(gold_dir: Path, corpus_dir: Path, entities: Path) -> None:
               help="Count floors file. Default: data/floors.yaml.")
 @click.option("--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder whose *-violation.rq files are run. Default: queries/.")
+@click.option("--processes", type=click.IntRange(1), default=None, help=PROCESSES_HELP)
 def validate_command(graph_path: Path, source_dirs: tuple[Path, ...], engine: str, reasoner: str | None,
-                     shapes: Path | None, floors: Path | None, queries_dir: Path | None) -> None:
+                     shapes: Path | None, floors: Path | None, queries_dir: Path | None,
+                     processes: int | None) -> None:
     """Check a built graph: SHACL shapes, *-violation.rq queries, quotes at their offsets, count floors.
 
     Prints the report. Exit status 0: no violation (warnings allowed); 1: violations; 2: the check could not run.
@@ -323,7 +328,7 @@ def validate_command(graph_path: Path, source_dirs: tuple[Path, ...], engine: st
                if value is not None}
     sources = checks.SourceFiles(folders=source_dirs or [checks.DEFAULT_SOURCES])
     try:
-        report = checks.validate_file(graph_path, sources, reasoner, engine=engine, **options)
+        report = checks.validate_file(graph_path, sources, reasoner, engine=engine, processes=processes, **options)
     except (*USER_ERRORS, checks.FloorsError, ShapeError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

@@ -82,6 +82,7 @@ class BuildOptions:
     progress: Callable[[str], None] | None = None  # told what the build is doing, as it starts each part
     cache: bool = True  # reuse the previous build's per-text results where their inputs are unchanged
     store: str = "auto"  # memory, disk, or auto: on disk above STORE_ON_DISK_ABOVE bytes of text (store_on_disk)
+    processes: int | None = None  # for the validation's queries (None: one per CPU; 1: this one; graph/rdf/forked.py)
 
 
 @dataclass
@@ -267,7 +268,8 @@ def reason(ctx: BuildContext) -> None:
 
 def validate(ctx: BuildContext) -> None:
     sources = SourceFiles(files=ctx.options.sources, folders=[DEFAULT_SOURCES_DIR, *_corpus_folders()])
-    report = validate_store(ctx.store, sources, engine=ctx.options.shacl_engine)
+    report = validate_store(ctx.store, sources, engine=ctx.options.shacl_engine,
+                            processes=ctx.options.processes)
     ctx.notes["validation"] = report.summary()
     if report.violations:
         raise ValidationError(report)

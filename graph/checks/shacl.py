@@ -23,6 +23,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from graph.rdf.namespaces import curie, PREFIXES, RDF, RDFS, XSD
+from graph.rdf.forked import forked_map
 from graph.rdf.store import Store, from_ox
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -302,16 +303,20 @@ def _fill(template: str, bindings: dict[str, Node | None]) -> str:
     return re.sub(r"\{[?$](\w+)\}", replace, template)
 
 
-def run_sparql_engine(store: Store, shapes: Graph, sparql_only: bool = False) -> list[ShaclResult]:
-    results = []
+def run_sparql_engine(store: Store, shapes: Graph, sparql_only: bool = False,
+                      processes: int | None = None) -> list[ShaclResult]:
+    """The results of every compiled query, the queries spread over `processes` (graph/rdf/forked.py)."""
     prefixes = _report_prefixes()
-    for check, query in compile_shapes(shapes, sparql_only):
+
+    def results_of(compiled: tuple[URIRef, str]) -> list[ShaclResult]:
+        check, query = compiled
         path_node = shapes.value(check, SH.path)
         path = sparql_path(shapes, path_node, prefixes) if path_node is not None else ""
         message, severity = _message(shapes, check), _severity(shapes, check)
         solutions = store.query(query)
         names = [v.value for v in solutions.variables]
         components = [name for name in names if name.startswith("c_")]
+        results = []
         for solution in solutions:
             row = {name: from_ox(solution[name]) for name in names}
             if not components:  # a SPARQL constraint
@@ -324,7 +329,10 @@ def run_sparql_engine(store: Store, shapes: Graph, sparql_only: bool = False) ->
                 if row[component] == Literal(True):
                     results.append(ShaclResult(check, row["this"], path, row.get("value"), component[2:], message,
                                                severity))
-    return results
+        return results
+
+    compiled = compile_shapes(shapes, sparql_only)
+    return [result for results in forked_map(results_of, compiled, processes) for result in results]
 
 
 # --- pySHACL -----------------------------------------------------------------------------------------------------
@@ -363,7 +371,8 @@ def store_graph(store: Store) -> Graph:
     return graph
 
 
-def run_shacl(store: Store, shapes: Graph, engine: str, pyshacl_max_triples: int) -> tuple[str, list[ShaclResult]]:
+def run_shacl(store: Store, shapes: Graph, engine: str, pyshacl_max_triples: int,
+              processes: int | None = None) -> tuple[str, list[ShaclResult]]:
     """Run the chosen engine ('auto': pySHACL up to `pyshacl_max_triples`, SPARQL above); return it and the results.
 
     With pySHACL the sh:sparql constraints still run compiled on the store: pySHACL runs them once per focus node
@@ -376,8 +385,9 @@ def run_shacl(store: Store, shapes: Graph, engine: str, pyshacl_max_triples: int
         engine = "pyshacl" if len(store) <= pyshacl_max_triples else "sparql"
     if engine == "pyshacl":
         return "pySHACL for SHACL Core, SPARQL constraints on Oxigraph", \
-            run_pyshacl(store_graph(store), core_shapes(shapes)) + run_sparql_engine(store, shapes, sparql_only=True)
-    return "compiled to SPARQL on Oxigraph", run_sparql_engine(store, shapes)
+            run_pyshacl(store_graph(store), core_shapes(shapes)) + \
+            run_sparql_engine(store, shapes, sparql_only=True, processes=processes)
+    return "compiled to SPARQL on Oxigraph", run_sparql_engine(store, shapes, processes=processes)
 
 
 __all__ = ["ENGINES", "SH", "ShaclResult", "ShapeError", "checks", "compile_shapes", "core_shapes", "load_shapes",

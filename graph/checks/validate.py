@@ -25,6 +25,7 @@ from graph.ingest.yamlfile import DataError, LineMapping, read_yaml
 from graph.rdf.namespaces import curie, DCTERMS, ELI, HQ, HQR, OA, RDFS, SKOS, STATEMENT_SCHEMES, document_iri, scheme_iri
 from graph.ingest.parse import ParseError, parse_file
 from graph.checks.shacl import load_shapes, run_shacl
+from graph.rdf.forked import forked_map
 from graph.rdf.store import Store, StoreError, graph_file
 from graph.rdf.terms import text as term_text
 
@@ -112,9 +113,10 @@ def _text(node: Node | None) -> str:
 
 # --- SHACL -------------------------------------------------------------------------------------------------------
 
-def check_shacl(store: Store, shapes_path: Path, engine: str) -> tuple[str, list[Finding]]:
+def check_shacl(store: Store, shapes_path: Path, engine: str,
+                processes: int | None = None) -> tuple[str, list[Finding]]:
     shapes = load_shapes(shapes_path)
-    used, results = run_shacl(store, shapes, engine, PYSHACL_MAX_TRIPLES)
+    used, results = run_shacl(store, shapes, engine, PYSHACL_MAX_TRIPLES, processes)
     findings = [Finding(VIOLATION if r.severity == "Violation" else WARNING,
                         f"shacl:{str(r.shape).rsplit('#', 1)[-1]}", _text(r.focus), r.path, r.message, _text(r.value))
                 for r in results]
@@ -136,24 +138,29 @@ def query_title(text: str) -> str:
     return comments[0] if comments else ""
 
 
-def check_queries(store: Store, paths: Iterable[Path]) -> Iterator[Finding]:
-    """One violation per row of each query; the focus is ?focus, ?this or the first IRI of the row."""
-    for path in paths:
+def check_queries(store: Store, paths: Iterable[Path], processes: int | None = None) -> list[Finding]:
+    """One violation per row of each query; the focus is ?focus, ?this or the first IRI of the row. The queries
+    are spread over `processes` (graph/rdf/forked.py)."""
+    def findings_of(path: Path) -> list[Finding]:
         text = path.read_text(encoding="utf-8")
         name = path.name.removesuffix(".rq")
         try:
             solutions = store.query(text)
         except StoreError as error:
-            yield Finding(VIOLATION, f"query:{name}", str(path), message=f"the check cannot run: {error}")
-            continue
+            return [Finding(VIOLATION, f"query:{name}", str(path), message=f"the check cannot run: {error}")]
         variables = [v.value for v in solutions.variables]
         message = query_title(text) or name
+        findings = []
         for solution in solutions:
             row = {v: solution[v] for v in variables}
             focus = row.get("focus") or row.get("this") or next(
                 (value for value in row.values() if isinstance(value, ox.NamedNode)), None)
             rest = ", ".join(f"{k}={_short(term_text(v))}" for k, v in row.items() if v is not None and v != focus)
-            yield Finding(VIOLATION, f"query:{name}", term_text(focus), term_text(row.get("path")), message, rest)
+            findings.append(Finding(VIOLATION, f"query:{name}", term_text(focus), term_text(row.get("path")),
+                                    message, rest))
+        return findings
+
+    return [finding for findings in forked_map(findings_of, paths, processes) for finding in findings]
 
 
 # --- quotes and texts at their offsets ---------------------------------------------------------------------------
@@ -358,18 +365,19 @@ def check_floors(store: Store, floors: Floors) -> Iterator[Finding]:
 
 def validate_store(store: Store, sources: SourceFiles, *, shapes: Path = DEFAULT_SHAPES,
                    queries_dir: Path = DEFAULT_QUERIES, floors: Path = DEFAULT_FLOORS,
-                   engine: str = "auto") -> Report:
-    """Run every check on the store (all its graphs: asserted, and inferred if present)."""
+                   engine: str = "auto", processes: int | None = None) -> Report:
+    """Run every check on the store (all its graphs: asserted, and inferred if present); the SHACL and
+    violation queries over up to `processes` forked processes (None: one per CPU; graph/rdf/forked.py)."""
     report = Report([])
     mark = time.perf_counter()
-    used, findings = check_shacl(store, shapes, engine)
+    used, findings = check_shacl(store, shapes, engine, processes)
     report.findings += findings
     report.ran.append(f"SHACL ({used}, {shapes.name})")
     report.seconds["shacl"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     paths = violation_queries(queries_dir)
-    report.findings += check_queries(store, paths)
+    report.findings += check_queries(store, paths, processes)
     report.ran.append(f"{len(paths)} violation queries ({queries_dir.name}/*-violation.rq)")
     report.seconds["queries"] = time.perf_counter() - mark
 

@@ -7,6 +7,7 @@ docs/performance.md). The store speaks Oxigraph terms (graph.rdf.terms), as the 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def check_rdf_syntax(data: bytes, fmt, file: str, base: str | None = None) -> No
         raise StoreError(f"{file}:{error.lineno or 1}: {_syntax_message(error)}") from None
 
 
+_ON_DISK: "weakref.WeakSet[Store]" = weakref.WeakSet()
+
+
 def _ox_graph(graph: object) -> ox.NamedNode | ox.DefaultGraph | None:
     """A graph name given as an IRI string (a namespace constant such as graph_iri('inferred')) or a NamedNode."""
     if graph is None or isinstance(graph, (ox.NamedNode, ox.DefaultGraph)):
@@ -54,11 +58,18 @@ def _ox_graph(graph: object) -> ox.NamedNode | ox.DefaultGraph | None:
     return ox.NamedNode(str(graph))
 
 
+def disk_stores_open() -> int:
+    """How many on-disk stores this process holds (each runs RocksDB's threads, so the process must not fork)."""
+    return len(_ON_DISK)
+
+
 class Store:
     """A dataset of named graphs; queries see the union of all graphs as their default graph."""
 
     def __init__(self, path: Path | None = None):
         self._store = ox.Store(str(path)) if path else ox.Store()
+        if path:
+            _ON_DISK.add(self)
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add Oxigraph quads in one transaction (all or nothing)."""

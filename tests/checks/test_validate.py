@@ -3,6 +3,7 @@
 exit codes; a build with a violation fails and leaves the previous output alone."""
 from __future__ import annotations
 
+import multiprocessing.pool
 import shutil
 from pathlib import Path
 
@@ -45,9 +46,9 @@ def tiny_store(triples: bytes, update: str = "") -> Store:
     return store
 
 
-def check(store: Store, floors: str = "floors.yaml", engine: str = "sparql"):
+def check(store: Store, floors: str = "floors.yaml", engine: str = "sparql", processes: int | None = None):
     return validate_store(store, SourceFiles(folders=[DATA / "sources"]), queries_dir=DATA / "queries",
-                          floors=DATA / floors, engine=engine)
+                          floors=DATA / floors, engine=engine, processes=processes)
 
 
 def case_id(case: dict) -> str:
@@ -139,6 +140,26 @@ def test_pyshacl_and_the_compiled_queries_agree(tiny_triples, case):
     assert reference, "the case should break this shape"
 
 
+# --- the checks' queries in forked processes -----------------------------------------------------------------------
+
+def test_forked_and_single_process_validation_find_the_same(tiny_triples, monkeypatch):
+    """Every broken fixture at once where they do not undo each other: the report is the same whether the SHACL and
+    violation queries run in this process or in two forked ones (graph/rdf/forked.py)."""
+    broken = [c for c in CASES if c["expect"].startswith(("shacl:", "query:")) and "floors" not in c]
+    store = tiny_store(tiny_triples, ";\n".join(c["update"].strip().rstrip(";") for c in broken))
+    pools, imap = [], multiprocessing.pool.Pool.imap
+    monkeypatch.setattr(multiprocessing.pool.Pool, "imap",
+                        lambda pool, *args, **kw: pools.append(pool) or imap(pool, *args, **kw))
+    single = check(store, processes=1)
+    assert not pools
+    forked = check(store, processes=2)
+    # the SHACL queries over a pool; the fixtures' one violation query stays in this process
+    assert len(pools) == 1, pools
+    assert forked.findings == single.findings and forked.ran == single.ran
+    found = {f.check for f in single.findings}
+    assert len(found) >= 10 and any(c.startswith("query:") for c in found), sorted(found)
+
+
 # --- reports, floors files, queries --------------------------------------------------------------------------------
 
 def test_the_report_names_check_focus_path_and_message(tiny_triples):
@@ -194,6 +215,15 @@ def test_hqkg_validate_reasons_on_request(built):
     result = _cli("--graph", str(built.staging), "--reason", "rules", "--engine", "sparql")
     assert result.exit_code == 0, result.output
     assert "reasoning (rules" in result.output
+
+
+def test_hqkg_validate_prints_the_same_report_in_one_process(built):
+    default = _cli("--graph", str(built.staging), "--engine", "sparql")
+    single = _cli("--graph", str(built.staging), "--engine", "sparql", "--processes", "1")
+    assert single.exit_code == default.exit_code == 0, single.output
+    assert single.output == default.output and "compiled to SPARQL" in single.output
+    refused = _cli("--graph", str(built.staging), "--processes", "0")
+    assert refused.exit_code == 2 and "--processes" in refused.output
 
 
 def test_hqkg_validate_exits_1_and_prints_the_report_on_a_violation(tiny_triples, tmp_path):
