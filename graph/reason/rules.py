@@ -314,14 +314,20 @@ def diagnose(store: Store, onto: Graph) -> list[str]:
                 what = "asymmetric" if kind == OWL.AsymmetricProperty else "irreflexive"
                 problems.append(f"{show(x)} {show(p)} {show(y)} and back, but {show(p)} is {what}")
     for p in sorted(onto.subjects(RDF.type, OWL.FunctionalProperty)):
+        # Only a subject with two values can break it: found first by one grouped scan of p, then the class pairs
+        # tried on those alone. The pairs tried on every subject's values (one query) took 7.2 of this diagnosis's
+        # 8.1 s at 10^6 triples, and as long with this scan as a sub-select (Oxigraph joined the pairs first); the
+        # whole diagnosis now takes 1.5 s there.
+        query = (f"SELECT ?x (COUNT(DISTINCT ?v) AS ?n) WHERE {{ ?x {p.n3()} ?v }} GROUP BY ?x "
+                 f"HAVING (COUNT(DISTINCT ?v) > 1)")
+        several = list(_rows(store, query))
         if (p, RDF.type, OWL.DatatypeProperty) in onto:
-            query = (f"SELECT ?x (COUNT(DISTINCT ?v) AS ?n) WHERE {{ ?x {p.n3()} ?v }} GROUP BY ?x "
-                     f"HAVING (COUNT(DISTINCT ?v) > 1)")
-            for x, n in _rows(store, query):
+            for x, n in several:
                 problems.append(f"{show(x)} has {n} values of the functional property {show(p)}")
-        elif pairs:
+        elif pairs and several:
             both_ways = pairs | {(d, c) for c, d in pairs}
-            query = (f"SELECT DISTINCT ?x ?a ?b WHERE {{ VALUES (?c ?d) {{ {_values(both_ways)} }} "
+            query = (f"SELECT DISTINCT ?x ?a ?b WHERE {{ VALUES ?x {{ {' '.join(x.n3() for x, _ in several)} }} "
+                     f"VALUES (?c ?d) {{ {_values(both_ways)} }} "
                      f"?x {p.n3()} ?a, ?b . ?a a ?c . ?b a ?d . FILTER(STR(?a) < STR(?b)) }}")
             for x, a, b in _rows(store, query):
                 problems.append(f"{show(x)} has two values of the functional property {show(p)}, {show(a)} and "

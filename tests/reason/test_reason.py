@@ -182,7 +182,7 @@ def test_auto_leaves_big_inputs_to_the_rules(ontology):
 
 # --- contradictions fail with the culprits named ------------------------------------------------------------------
 
-KUNSHAN, SUZHOU, PRC = (entity_iri("region", i) for i in ("kunshan", "suzhou", "prc"))
+KUNSHAN, SUZHOU, JIANGSU, PRC = (entity_iri("region", i) for i in ("kunshan", "suzhou", "jiangsu", "prc"))
 PLANTED = {
     "administrative-and-policy-area": ([(KUNSHAN, RDF.type, HQ.PolicyArea)],
                                        ["hqr:region/kunshan", "hq:AdministrativeRegion", "hq:PolicyArea"]),
@@ -192,6 +192,11 @@ PLANTED = {
     "quote-within-a-region": ([(URIRef(f"{provision_iri('tiny-measures', 'measure', 1)}/annotation/instrument-pilot-80"
                                        "/target"), HQ.withinProvision, KUNSHAN)],
                               ["hqr:region/kunshan", "hq:Provision", "hq:Region"]),
+    # hq:parentRegion is functional: a prefecture and a province cannot be one region
+    "two-parents-of-disjoint-classes": ([(KUNSHAN, HQ.parentRegion, JIANGSU)],
+                                        ["hqr:region/kunshan has two values of the functional property "
+                                         "hq:parentRegion, hqr:region/jiangsu and hqr:region/suzhou, of disjoint "
+                                         "classes"]),
     "two-numbers": ([(provision_iri("tiny-measures", "measure", 1), HQ.number, Literal(7))],
                     ["hqr:document/tiny-measures/measure/1", "hq:number"]),
 }
