@@ -3,6 +3,7 @@ the linked texts imply; HermiT and the Java-free rules infer the same triples; p
 individuals and classes named; no temp file is left behind; the graph says it is inferred."""
 from __future__ import annotations
 
+import multiprocessing.pool
 import shutil
 import tempfile
 from collections import defaultdict
@@ -173,6 +174,17 @@ def test_without_java_auto_uses_the_rules_and_says_why(ontology, monkeypatch):
     assert (result.method, result.why) == ("rules", "java is not on PATH")
     with pytest.raises(ReasoningError, match="java is not on PATH"):
         infer(tiny_store(), ontology, "hermit")
+
+
+def test_the_rules_derive_the_same_in_forked_processes_as_in_one(ontology, monkeypatch):
+    pools, imap = [], multiprocessing.pool.Pool.imap
+    monkeypatch.setattr(multiprocessing.pool.Pool, "imap",
+                        lambda pool, *args, **kw: pools.append(pool) or imap(pool, *args, **kw))
+    single = infer(tiny_store(), ontology, "rules", processes=1)
+    assert not pools
+    forked = infer(tiny_store(), ontology, "rules", processes=2)
+    assert len(pools) >= 2, "each round's rules should have run over a pool"  # the first round and the next
+    assert forked.triples == single.triples and forked.counts == single.counts and len(single.triples) > 40
 
 
 def test_auto_leaves_big_inputs_to_the_rules(ontology):
