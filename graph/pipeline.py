@@ -102,6 +102,8 @@ class BuildContext:
     rebuilt: int = 0
     # The on-disk store's temporary folder (None: in memory), removed with the context or at exit.
     store_folder: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    # The region network once made (build_network), for the steps that draw it; the store no longer changes then.
+    region_network: nx.Graph | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -343,12 +345,19 @@ def write_ontology_docs(ctx: BuildContext) -> None:
     (ctx.staging / ONTOLOGY_DOCS_FILE).write_text(render_ontology_docs(ctx.ontology), encoding="utf-8")
 
 
+def build_network(ctx: BuildContext) -> nx.Graph:
+    """The store's region network, made once per build: the network step writes it, the pages draw it."""
+    if ctx.region_network is None:
+        ctx.region_network = region_network(ctx.store)
+    return ctx.region_network
+
+
 def write_network(ctx: BuildContext) -> None:
-    export_network(region_network(ctx.store), ctx.staging / "network")
+    export_network(build_network(ctx), ctx.staging / "network")
 
 
 def write_pages(ctx: BuildContext) -> None:
-    write_site(ctx.store, ctx.staging)
+    write_site(ctx.store, ctx.staging, build_network(ctx))
 
 
 # The order is the build's: checks first (validation sees the inferred graph), and the pages last, since the index

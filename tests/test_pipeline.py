@@ -12,6 +12,7 @@ from rdflib import Graph
 from graph import pipeline
 from graph.ingest.gazetteer import DataError
 from graph.ingest.parse import ParseError
+from graph.outputs.network import region_network
 from graph.rdf.store import StoreError
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "pipeline"
@@ -283,6 +284,20 @@ def test_an_unknown_store_is_refused_before_anything_is_written(tmp_path, source
     with pytest.raises(pipeline.BuildError, match="unknown store"):
         _build(tmp_path / "out", source_path, store="ram")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_region_network_is_made_once_and_drawn_as_made_afresh(tmp_path, monkeypatch):
+    from graph.site import pages
+    from graph.site.pages import PAGE_FILES, write_site
+
+    made = []
+    for module in (pipeline, pages):
+        monkeypatch.setattr(module, "region_network", lambda store: made.append(store) or region_network(store))
+    ctx = pipeline.build(pipeline.BuildOptions(out=tmp_path / "out", only=("network", "pages")))
+    assert len(made) == 1, "the network step and the pages should share one region network"
+    write_site(ctx.store, tmp_path / "afresh")  # the pages making their own
+    for page in PAGE_FILES:
+        assert (ctx.staging / page).read_bytes() == (tmp_path / "afresh" / page).read_bytes(), page
 
 
 @pytest.mark.slow
