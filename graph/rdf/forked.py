@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 from graph.rdf.store import disk_stores_open
@@ -59,7 +60,7 @@ def forked_map(function: Callable[[Item], Result], items: Iterable[Item],
                processes: int | None = None) -> list[Result]:
     """[function(item) for item in items], in that order, over up to `processes` forked processes (None: one per
     CPU). What `function` changes in memory stays in its child (the store included): only its results come back,
-    pickled. An exception in a child is raised here."""
+    pickled. An exception in a child is raised here, and a child that dies raises BrokenProcessPool."""
     global _job
     items = list(items)
     count = min(cpus() if processes is None else processes, len(items))
@@ -67,9 +68,12 @@ def forked_map(function: Callable[[Item], Result], items: Iterable[Item],
         return [function(item) for item in items]
     _job = (function, items)
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            # One item at a time, in the given order: the slowest queries are spread as the children free up.
-            return list(pool.imap(_run, range(len(items)), chunksize=1))
+        # concurrent.futures rather than multiprocessing.Pool: a child that dies (killed for memory) raises
+        # BrokenProcessPool here, where Pool would wait for its lost result for ever. With fork it starts every
+        # child before its own thread. One item at a time, in the given order: the slowest queries are spread
+        # as the children free up.
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run, range(len(items))))
     finally:
         _job = None
 

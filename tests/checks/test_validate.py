@@ -3,8 +3,8 @@
 exit codes; a build with a violation fails and leaves the previous output alone."""
 from __future__ import annotations
 
-import multiprocessing.pool
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -147,9 +147,9 @@ def test_forked_and_single_process_validation_find_the_same(tiny_triples, monkey
     violation queries run in this process or in two forked ones (graph/rdf/forked.py)."""
     broken = [c for c in CASES if c["expect"].startswith(("shacl:", "query:")) and "floors" not in c]
     store = tiny_store(tiny_triples, ";\n".join(c["update"].strip().rstrip(";") for c in broken))
-    pools, imap = [], multiprocessing.pool.Pool.imap
-    monkeypatch.setattr(multiprocessing.pool.Pool, "imap",
-                        lambda pool, *args, **kw: pools.append(pool) or imap(pool, *args, **kw))
+    pools, pool_map = [], ProcessPoolExecutor.map
+    monkeypatch.setattr(ProcessPoolExecutor, "map",
+                        lambda pool, *args, **kw: pools.append(pool) or pool_map(pool, *args, **kw))
     single = check(store, processes=1)
     assert not pools
     forked = check(store, processes=2)

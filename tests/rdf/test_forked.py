@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import threading
+from concurrent.futures.process import BrokenProcessPool
 
 import pyoxigraph as ox
 import pytest
@@ -83,3 +85,15 @@ def test_an_error_in_a_child_is_raised_here():
 
     with pytest.raises(ValueError, match="three is refused"):
         forked_map(fails_on_three, [1, 2, 3, 4], processes=2)
+
+
+def test_a_child_that_dies_fails_the_map_instead_of_hanging_it():
+    store = numbered_store()
+
+    def killed_on_two(limit: int):
+        if limit == 2:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        return answer(store, limit)
+
+    with pytest.raises(BrokenProcessPool):
+        forked_map(killed_on_two, [1, 2, 3, 4], processes=2)

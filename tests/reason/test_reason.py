@@ -3,10 +3,10 @@ the linked texts imply; HermiT and the Java-free rules infer the same triples; p
 individuals and classes named; no temp file is left behind; the graph says it is inferred."""
 from __future__ import annotations
 
-import multiprocessing.pool
 import shutil
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -177,9 +177,9 @@ def test_without_java_auto_uses_the_rules_and_says_why(ontology, monkeypatch):
 
 
 def test_the_rules_derive_the_same_in_forked_processes_as_in_one(ontology, monkeypatch):
-    pools, imap = [], multiprocessing.pool.Pool.imap
-    monkeypatch.setattr(multiprocessing.pool.Pool, "imap",
-                        lambda pool, *args, **kw: pools.append(pool) or imap(pool, *args, **kw))
+    pools, pool_map = [], ProcessPoolExecutor.map
+    monkeypatch.setattr(ProcessPoolExecutor, "map",
+                        lambda pool, *args, **kw: pools.append(pool) or pool_map(pool, *args, **kw))
     single = infer(tiny_store(), ontology, "rules", processes=1)
     assert not pools
     forked = infer(tiny_store(), ontology, "rules", processes=2)
