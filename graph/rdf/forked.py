@@ -16,6 +16,7 @@ held), a daemonic process (it may not have children), or a store open on disk (R
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -72,9 +73,15 @@ def forked_map(function: Callable[[Item], Result], items: Iterable[Item],
         # BrokenProcessPool here, where Pool would wait for its lost result for ever. With fork it starts every
         # child before its own thread. One item at a time, in the given order: the slowest queries are spread
         # as the children free up.
+        # gc.freeze, as Python's gc documentation advises before a fork: the children's collections then leave the
+        # parent's objects alone (a collection writes to each object it visits, and a child copies each page it
+        # writes to). Validation alone at 10^6 showed no difference (651 and 652 MiB in the children): its parent
+        # holds few Python objects; a build's parent holds every document's records.
+        gc.freeze()
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_run, range(len(items))))
     finally:
+        gc.unfreeze()
         _job = None
 
 
