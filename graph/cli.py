@@ -18,8 +18,8 @@ from graph.checks.validate import ValidationError
 from graph.ingest.sources import DEFAULT_MAX_BYTES, SourceError
 from graph.outputs.buildfolder import OutFolderError
 
-PROCESSES_HELP = ("Processes the reasoning rules' and the checks' queries may use (default: one per CPU; 1: all in "
-                  "this one). They share the store only when it is in memory.")
+PROCESSES_HELP = ("Processes the validation's queries may use (default: one per CPU; 1: all in this one). They share "
+                  "the store only when it is in memory.")
 GRAPH_HELP = "A build folder (its whole dataset, graph.trig) or one RDF file (Turtle, TriG, N-Triples, RDF/XML…)."
 USER_ERRORS = (ParseError, DataError, StoreError, pipeline.BuildError, FileNotFoundError, ReasoningError,
                ValidationError, SourceError, OutFolderError)

@@ -82,7 +82,7 @@ class BuildOptions:
     progress: Callable[[str], None] | None = None  # told what the build is doing, as it starts each part
     cache: bool = True  # reuse the previous build's per-text results where their inputs are unchanged
     store: str = "auto"  # memory, disk, or auto: on disk above STORE_ON_DISK_ABOVE bytes of text (store_on_disk)
-    processes: int | None = None  # for the rules' and the checks' queries (None: one per CPU; 1: this one; forked.py)
+    processes: int | None = None  # for the validation's queries (None: one per CPU; 1: this one; graph/rdf/forked.py)
 
 
 @dataclass
@@ -265,8 +265,7 @@ def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontolo
 # --- the steps ------------------------------------------------------------------------------------------------------
 
 def reason(ctx: BuildContext) -> None:
-    ctx.notes["reasoning"] = reason_store(ctx.store, ctx.ontology, ctx.options.reasoner,
-                                          processes=ctx.options.processes).summary()
+    ctx.notes["reasoning"] = reason_store(ctx.store, ctx.ontology, ctx.options.reasoner).summary()
 
 
 def validate(ctx: BuildContext) -> None:

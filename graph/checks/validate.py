@@ -410,7 +410,7 @@ def validate_file(graph: Path, sources: SourceFiles, reasoner: str | None = None
         from graph.reason.infer import ReasoningError, reason_store
 
         try:
-            reason_store(store, load_ontology(ontology), reasoner, processes=options.get("processes"))
+            reason_store(store, load_ontology(ontology), reasoner)
         except ReasoningError as error:
             problem = Finding(VIOLATION, "reasoning", str(graph), message=str(error))
     report = validate_store(store, sources, **options)

@@ -125,11 +125,11 @@ def of_interest(triples: Iterable[Triple], asserted: set[Triple], onto: Graph) -
 
 # --- the Java-free path ------------------------------------------------------------------------------------------
 
-def run_rule_reasoner(store: Store, onto: Graph, processes: int | None = None) -> list[str]:
+def run_rule_reasoner(store: Store, onto: Graph) -> list[str]:
     """Run the rules into the (emptied) inferred graph, where what they derive stays; return every contradiction
-    in the data they show (graph/rules.py `diagnose`). `processes`: see run_rules."""
+    in the data they show (graph/rules.py `diagnose`)."""
     _clear(store)
-    run_rules(store, compile_rules(onto), graph_iri("inferred"), processes)
+    run_rules(store, compile_rules(onto), graph_iri("inferred"))
     return diagnose(store, onto)
 
 
@@ -237,8 +237,7 @@ def _up(pairs: set[tuple[URIRef, URIRef]]) -> dict[URIRef, set[URIRef]]:
 
 # --- choosing and materialising ----------------------------------------------------------------------------------
 
-def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: int = HERMIT_MAX_TRIPLES,
-          processes: int | None = None) -> Inference:
+def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: int = HERMIT_MAX_TRIPLES) -> Inference:
     """Fill the store's inferred graph with the inferred triples of interest (see the module docstring), by the
     chosen method, and return them. Raises ReasoningError on a contradiction (the inferred graph is then empty).
 
@@ -270,7 +269,7 @@ def infer(store: Store, onto: Graph, method: str = "auto", hermit_max_triples: i
     unsatisfiable = unsatisfiable_classes(onto)
     if unsatisfiable and chosen == "rules":
         raise ReasoningError("unsatisfiable classes in the ontology:\n  " + "\n  ".join(unsatisfiable))
-    problems = run_rule_reasoner(store, onto, processes)
+    problems = run_rule_reasoner(store, onto)
     if problems:
         _clear(store)
         lead = ("HermiT found its input consistent, but the checks of what that input leaves out did not pass"
@@ -330,10 +329,10 @@ def description() -> list[Triple]:
     ]
 
 
-def reason_store(store: Store, onto: Graph, method: str = "auto", processes: int | None = None) -> Inference:
+def reason_store(store: Store, onto: Graph, method: str = "auto") -> Inference:
     """Reason, leaving the inferred graph with its description in the store; raise ReasoningError on a
-    contradiction. The rules of each round run over up to `processes` forked processes (None: one per CPU)."""
-    inference = infer(store, onto, method, processes=processes)
+    contradiction."""
+    inference = infer(store, onto, method)
     if inference.fallback:
         log.warning(inference.fallback)
     store.add(quad_from_rdflib(s, p, o, graph_iri("inferred")) for s, p, o in description())

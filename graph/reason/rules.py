@@ -23,7 +23,6 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from graph.rdf.namespaces import curie, OWL, RDF, RDFS, XSD
-from graph.rdf.forked import forked_map
 from graph.rdf.store import Store
 from graph.rdf.terms import from_ox
 
@@ -260,25 +259,20 @@ def _superclass_restriction_rules(onto: Graph) -> Iterator[Rule]:
 
 # --- running the rules -------------------------------------------------------------------------------------------
 
-def run_rules(store: Store, rules: list[Rule], graph: URIRef, processes: int | None = None) -> int:
+def run_rules(store: Store, rules: list[Rule], graph: URIRef) -> int:
     """Apply the rules until nothing new follows, adding what they derive to `graph`; return the triple count added.
 
     Each rule sees the union of all graphs (asserted and derived so far), so chains of inferences complete. After
     the first round a rule reruns only if one of its input predicates gained triples in the round before: with
-    nothing new to read it would find nothing new. A round's rules run over up to `processes` forked processes
-    (None: one per CPU; 1: here).
+    nothing new to read it would find nothing new.
     """
     raw, target, added = store.raw(), ox.NamedNode(str(graph)), 0
     changed: set[str] | None = None  # None: the first round, every rule runs
-
-    def derived(rule: Rule) -> list[ox.Triple]:
-        return list(raw.query(rule.construct, use_default_graph_as_union=True))
-
     for _ in range(MAX_ROUNDS):
-        due = [rule for rule in rules if changed is None or any(str(p) in changed for p in rule.inputs)]
-        # The rules of a round read the same store and add nothing until the round ends: one forked process per
-        # CPU runs them (graph/rdf/forked.py), and what they derive is added here.
-        new = set().union(*forked_map(derived, due, processes))
+        new = set()
+        for rule in rules:
+            if changed is None or any(str(p) in changed for p in rule.inputs):
+                new.update(raw.query(rule.construct, use_default_graph_as_union=True))
         if not new:
             return added
         raw.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in new)

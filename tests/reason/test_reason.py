@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -174,17 +173,6 @@ def test_without_java_auto_uses_the_rules_and_says_why(ontology, monkeypatch):
     assert (result.method, result.why) == ("rules", "java is not on PATH")
     with pytest.raises(ReasoningError, match="java is not on PATH"):
         infer(tiny_store(), ontology, "hermit")
-
-
-def test_the_rules_derive_the_same_in_forked_processes_as_in_one(ontology, monkeypatch):
-    pools, pool_map = [], ProcessPoolExecutor.map
-    monkeypatch.setattr(ProcessPoolExecutor, "map",
-                        lambda pool, *args, **kw: pools.append(pool) or pool_map(pool, *args, **kw))
-    single = infer(tiny_store(), ontology, "rules", processes=1)
-    assert not pools
-    forked = infer(tiny_store(), ontology, "rules", processes=2)
-    assert len(pools) >= 2, "each round's rules should have run over a pool"  # the first round and the next
-    assert forked.triples == single.triples and forked.counts == single.counts and len(single.triples) > 40
 
 
 def test_auto_leaves_big_inputs_to_the_rules(ontology):
