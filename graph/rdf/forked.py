@@ -3,12 +3,13 @@
 pyoxigraph holds the GIL while a query runs, so threads do not overlap queries; a forked child shares the parent's
 store page by page (copy on write, and queries only read it), so two processes answer two queries at once. Measured
 on the 10^6-triple corpus (validation's 86 compiled SHACL queries and 12 violation queries, quiet 2-core machine):
-11.1–12.1 s in one process, 7.4–8.1 s over two (docs/performance.md).
+11.1–13.2 s in one process, 7.4–8.7 s over two (docs/performance.md).
 
 It pays for work that reads the store, whose terms live in Rust's memory, and not for work over many Python
 objects: each object a child reads has its reference count written, so the child copies its page. The exports
 written in two halves from the dataset's million quads and lines copied 2.0 GiB into the children and took as long
-as in one process (19.1 s against 19.3 s at 10^6).
+as in one process (19.1 s against 19.3 s at 10^6). Nor for the reasoning rules (3.2 s of CONSTRUCTs in four rounds at
+10^6): with each round's rules over two processes the reasoning took 4.9-5.7 s, in one 4.6-4.9 s (quiet machine).
 
 The work runs in this process instead, item by item, where a fork is not safe or cannot help: no `fork` start
 method, one CPU, other threads running (a fork copies only the calling thread, and locks held by the others stay
