@@ -254,8 +254,7 @@ def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontolo
         store.extend(oxigraph_quads(gazetteer, documents))
         store.extend(statement_quads(gazetteer, documents))
     else:
-        for text in texts:
-            store.load_nquads(text.nquads)
+        store.load_nquads(text.nquads for text in texts)
         store.extend(corpus_quads(gazetteer, documents))
         store.extend(scheme_quads(load_schemes(SCHEMES_FILE), gazetteer))
     materialise_reach(store)

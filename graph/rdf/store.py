@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -68,6 +69,7 @@ class Store:
 
     def __init__(self, path: Path | None = None):
         self._store = ox.Store(str(path)) if path else ox.Store()
+        self.on_disk = bool(path)
         if path:
             _ON_DISK.add(self)
 
@@ -99,10 +101,18 @@ class Store:
         except OSError as error:
             raise StoreError(f"{path}:1: cannot be read: {error.strerror or error}") from None
 
-    def load_nquads(self, data: bytes) -> None:
-        """Load N-Quads the build wrote itself (its cache of each text's quads). Measured on the 75 real texts'
-        179 k quads, 57 loads: the transactional loader 2.3-2.9 s, the bulk loader 3.5-4.5 s (its set-up per call)."""
-        self._store.load(data, format=ox.RdfFormat.N_QUADS)
+    def load_nquads(self, pieces: Iterable[bytes]) -> None:
+        """Load N-Quads the build wrote itself (its cache of each text's quads), piece by piece. In memory, each
+        piece through the transactional loader: on the 75 real texts' 179 k quads (57 pieces) 2.3-2.9 s against the
+        bulk loader's 3.5-4.5 s (its set-up per call); at 10^6 triples (125 pieces) 3.45 s against 4.11 s for one
+        bulk load of them all. On disk, one bulk load of every piece's quads: there 13.5 s against 31.3 s (each
+        transaction goes through RocksDB's log). Not transactional on disk, as `extend`."""
+        if self.on_disk:
+            self._store.bulk_extend(chain.from_iterable(ox.parse(input=piece, format=ox.RdfFormat.N_QUADS)
+                                                        for piece in pieces))
+            return
+        for piece in pieces:
+            self._store.load(piece, format=ox.RdfFormat.N_QUADS)
 
     def query(self, sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None):
         """Run SPARQL; `bindings` (Oxigraph terms) are substituted as RDF terms (never spliced into the text)."""
