@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
+import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph
 
