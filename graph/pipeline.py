@@ -38,7 +38,7 @@ from graph.ingest.statements import load_schemes
 from graph.ingest.structure import side_metadata
 from graph.ingest.readers import corpus_files
 from graph.outputs.export import (
-    FORMATS, dataset_counts, dataset_from_store, write_exports, write_store_turtle,
+    FORMATS, store_counts, write_store_exports, write_store_turtle,
 )
 from graph.outputs import buildcache, buildfolder
 from graph.outputs.describe import Counts
@@ -291,16 +291,14 @@ def write_graph_turtle(ctx: BuildContext) -> Path:
 
 def write_graph_exports(ctx: BuildContext) -> None:
     """graph.ttl, then every other format, the gzips, context.jsonld and void.ttl."""
-    dataset = dataset_from_store(ctx.store)
-    write_exports(ctx.staging, dataset, ontology=ctx.ontology)
-    ctx.notes["counts"] = dataset_counts(dataset).as_dict()
+    _, found = write_store_exports(ctx.staging, ctx.store, ontology=ctx.ontology, processes=ctx.options.processes)
+    ctx.notes["counts"] = found.as_dict()
 
 
 def counts(ctx: BuildContext) -> Counts:
     """The build's counts (graph.outputs.describe.Counts), as the exports step recorded them or from the store."""
     if "counts" not in ctx.notes:
-        dataset = dataset_from_store(ctx.store)
-        ctx.notes["counts"] = dataset_counts(dataset).as_dict()
+        ctx.notes["counts"] = store_counts(ctx.store).as_dict()
     recorded = dict(ctx.notes["counts"])
     recorded["graphs"] = tuple(sorted(recorded["graphs"].items()))
     return Counts(**recorded)

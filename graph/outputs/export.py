@@ -1,25 +1,29 @@
 """Deterministic serialisations of the built graph: Turtle, N-Triples, JSON-LD, RDF/XML, TriG, gzip dumps.
 
-Turtle: the ontology (which has blank nodes for its axioms) goes through rdflib, whose Turtle writer nests
-unshared blank nodes and so is byte-stable; the data, which has none, goes through the project's Turtle writer
-(graph/rdf/turtle.py) in sorted order. Both halves bind the same prefixes.
+One writer, `write_store_exports`, writes every format of a store (the build's, or one loaded from a file for
+`hqkg export`), through each graph's distinct N-Triples lines sorted on disk (graph/outputs/streamed.py): blank
+nodes relabelled canonically (Oxigraph's RDFC-1.0), graphs by IRI, lines by code point. The single-graph formats
+hold the asserted graph (ontology + data, every graph but the inferred one and the description, each triple
+once): N-Triples is the merged lines; Turtle is the ontology through rdflib (whose writer nests unshared blank
+nodes, byte-stable) then the data through the project's Turtle writer (graph/rdf/turtle.py); JSON-LD is written
+here (Oxigraph's writer has no compaction), compacted with the project prefixes (also written as context.jsonld);
+RDF/XML is Oxigraph's writer over graph.nt. TriG holds every named graph, the inferred one and the dataset
+description (graph/outputs/describe.py, also written alone as void.ttl) included. gzip gets mtime 0, so two builds
+are byte-identical. `--base-iri` moves every IRI under the base.
 
-The other formats are written from one `Dataset`, made in one pass over the store: Oxigraph quads with the blank
-nodes relabelled canonically (Oxigraph's RDFC-1.0), grouped by graph and sorted by their N-Triples lines, each line
-kept. Every single-graph format reads the same sorted, deduplicated asserted triples, made once: N-Triples is
-their lines, RDF/XML Oxigraph's writer, JSON-LD written here (Oxigraph's writer has no compaction), compacted with
-the project prefixes (also written as context.jsonld); TriG is Oxigraph's writer over the dataset's quads. gzip gets
-mtime 0, so two builds are byte-identical. Turtle, N-Triples, JSON-LD and RDF/XML hold the asserted graph (ontology
-+ data, as graph.ttl); TriG holds every named graph, the inferred one and the dataset description
-(graph/describe.py, made once per dataset, also written alone as void.ttl) included. `--base-iri` moves every IRI
-under the base.
+`Dataset` holds a dataset in memory, canonical and sorted, for what reads one from a file (publishing, `hqkg
+export --base-iri`); its formats are the same writer's.
 """
 from __future__ import annotations
 
-import itertools
+import contextlib
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import zlib
-from json.encoder import encode_basestring as _json_string  # what json.dumps(str, ensure_ascii=False) writes
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,14 +34,16 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, Namespace, URIRef
 
+from graph.outputs import ntwriters, streamed
+from graph.outputs.ntwriters import JsonLdWriter, jsonld_context, turtle_prefixes as _turtle_prefixes
 from graph.outputs.files import replacing, write_atomic
 from graph.outputs.describe import (
-    Counts, DatasetMetadata, Dump, check_base, count_graphs, describe, description_graph, load_metadata,
+    Counts, DatasetMetadata, Dump, check_base, count_graphs, describe, description_graph, load_metadata, statistics,
 )
-from graph.rdf.namespaces import curie, DEFAULT_BASE, PREFIXES, RDF, VOID, bind_prefixes
+from graph.rdf.namespaces import DEFAULT_BASE, VOID, bind_prefixes
 from graph.rdf.turtle import TurtleWriter
 from graph.rdf.store import Store, graph_file
-from graph.rdf.terms import XSD_STRING, iri, quads_to_rdflib, to_ox
+from graph.rdf.terms import iri, quads_to_rdflib, to_ox
 
 OxTriple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
@@ -152,11 +158,6 @@ def _subject_chunks(store: Store, skip: Iterable[URIRef], size: int = 5000) -> I
     yield chunk
 
 
-def _turtle_prefixes() -> dict[str, str]:
-    # Resource IRIs are written relative to @base ('<region/kunshan>'): prefixed names would need '\/' escapes.
-    return {prefix: iri for prefix, iri in PREFIXES.items() if iri != DEFAULT_BASE}
-
-
 # --- the dataset: canonical, sorted quads ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -197,51 +198,13 @@ class Dataset:
         return {name: self.lines[start:end] for name, start, end in self.spans}
 
     @cached_property
-    def _asserted(self) -> tuple[list[str], list[ox.Quad]]:
-        """What graph.ttl holds (every graph but the inferred one; the description is not in the dataset), each
-        triple once, sorted by line: (lines, one quad of each)."""
-        skip = {self.graph_iri(name).value for name in NOT_ASSERTED}
-        found: dict[str, ox.Quad] = {}
-        for name, start, end in self.spans:
-            if name not in skip:
-                found.update(zip(self.lines[start:end], self.quads[start:end]))
-        lines = sorted(found)
-        return lines, [found[line] for line in lines]
-
-    def asserted(self) -> list[OxTriple]:
-        """What graph.ttl holds: every graph but the inferred one, deduplicated and sorted."""
-        return [(q.subject, q.predicate, q.object) for q in self._asserted[1]]
-
-    def ontology(self) -> Graph:
-        """The ontology graph as rdflib reads it (for rdflib's Turtle writer, which nests its blank nodes): the
-        boundary with rdflib."""
-        graph = bind_prefixes(Graph())
-        graph.bind("hqr", Namespace(self.base), override=True, replace=True)
-        name = self.graph_iri("ontology")
-        for s, p, o, _ in quads_to_rdflib(q for q in self.quads if q.graph_name == name):
-            graph.add((s, p, o))
-        return graph
-
-    def data_lines(self) -> list[str]:
-        """The lines of the asserted triples outside the ontology graph (graph.ttl's data), distinct, sorted: the
-        asserted lines (sorted once, _asserted) less those only the ontology graph holds. A union and sort of its
-        own took 3.6 s of the exports' 30 s at 10^6 triples; this, one set lookup a line."""
-        ontology = self.graph_iri("ontology").value
-        skip = {self.graph_iri(name).value for name in NOT_ASSERTED}
-        own = {line for name, start, end in self.spans if name == ontology for line in self.lines[start:end]}
-        elsewhere = {line for name, start, end in self.spans if name != ontology and name not in skip
-                     for line in self.lines[start:end] if line in own}
-        only_ontology = own - elsewhere
-        return [line for line in self._asserted[0] if line not in only_ontology]
-
-    @cached_property
     def _descriptions(self) -> dict:
         return {}
 
     def description(self, metadata: DatasetMetadata) -> list[OxTriple]:
         """The description (describe_dataset), made once per metadata: the TriG, void.ttl and the counts share it."""
         if metadata not in self._descriptions:
-            triples = describe(self.graph_lines(), metadata, self.base, dumps())
+            triples = describe(statistics(self.graph_lines(), self.base), metadata, self.base, dumps())
             self._descriptions[metadata] = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
         return self._descriptions[metadata]
 
@@ -375,20 +338,12 @@ def dumps() -> list[Dump]:
 
 
 def serialize(dataset: Dataset, fmt: str, metadata: DatasetMetadata | None = None) -> bytes:
-    """`dataset` in format `fmt` (a FORMATS key), as the build writes it. Every single-graph format reads the
-    same sorted asserted triples (made once per dataset), TriG the dataset's own sorted quads."""
+    """`dataset` in format `fmt` (a FORMATS key), as the build writes it (write_store_exports, the one writer)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if fmt == "ttl":
-        return _graph_turtle(dataset.ontology(), dataset.data_lines(), dataset.base)
-    lines, quads = dataset._asserted
-    if fmt == "nt":
-        return _nt(lines)
-    if fmt == "jsonld":
-        return _jsonld(lines, quads, dataset.base)
-    if fmt == "rdfxml":
-        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.RDF_XML, prefixes=_turtle_prefixes())
-    return _trig(dataset, describe_dataset(dataset, metadata))
+    with tempfile.TemporaryDirectory(prefix="hqkg-export-") as folder:
+        write_exports(Path(folder), dataset, metadata, formats=(fmt,))
+        return (Path(folder) / FORMATS[fmt].filename).read_bytes()
 
 
 def _nt(lines: Iterable[str]) -> bytes:
@@ -429,30 +384,6 @@ def rdfxml_bytes(triples: Iterable[OxTriple]) -> bytes:
     return ox.serialize(_sorted(triples)[1], format=ox.RdfFormat.RDF_XML, prefixes=_turtle_prefixes())
 
 
-def _trig(dataset: Dataset, description: list[OxTriple]) -> bytes:
-    """TriG with one block per named graph, graphs by IRI, the description in its place. IRIs are written in
-    full: the dump is for machines, and Oxigraph would otherwise write every http(s) IRI relative to the base
-    (e.g. '<//creativecommons.org/…>')."""
-    own = ox.NamedNode(str(description_graph(dataset.base)))
-    lines, triples = _sorted(description)
-    described = [ox.Quad(t.subject, t.predicate, t.object, own) for t in triples]
-    # The dataset's quads are grouped by graph in IRI order: the description goes before the first graph after it.
-    cut = next((start for name, start, _ in dataset.spans if name > own.value), len(dataset.quads))
-    quads = itertools.chain(dataset.quads[:cut], described, dataset.quads[cut:])
-    return TRIG_HEADER.encode() + ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_turtle_prefixes())
-
-
-def trig_bytes(quads: Iterable[ox.Quad]) -> bytes:
-    """TriG of any quads, sorted as the build's graph.trig."""
-    ordered, lines = _canonical(quads)
-    return _trig(Dataset(ordered, DEFAULT_BASE, lines), [])
-
-
-def jsonld_context(base: str = DEFAULT_BASE) -> dict[str, dict[str, str]]:
-    """The compact context: one term per project prefix (hqr: the base IRI)."""
-    return {"@context": {prefix: (base if iri == DEFAULT_BASE else iri) for prefix, iri in PREFIXES.items()}}
-
-
 def context_bytes(base: str = DEFAULT_BASE) -> bytes:
     return (json.dumps(jsonld_context(base), ensure_ascii=False, indent=1) + "\n").encode()
 
@@ -463,83 +394,20 @@ def jsonld_bytes(triples: Iterable[OxTriple], base: str = DEFAULT_BASE) -> bytes
 
 
 def _jsonld(lines: Sequence[str], triples: Sequence[ox.Triple | ox.Quad], base: str) -> bytes:
-    """The compacted JSON-LD of sorted triples, one node per line, given with their N-Triples lines.
-
-    Oxigraph's JSON-LD writer (0.5) writes expanded JSON-LD only (full IRIs, no context), so this stays here. Each
-    node's JSON is put together from the JSON of its parts, made once per IRI (json's own string encoder, so the
-    bytes are json.dumps(node, ensure_ascii=False)'s: a test checks), and subjects, predicates and IRI objects are
-    read from the lines, Python strings already: building dicts of Oxigraph terms for json.dumps took 6.4 s of the
-    exports' 30 s at 10^6 triples.
-    """
-    context = jsonld_context(base)["@context"]
-    # curie() sorts the prefixes given on every call unless they are the project's own (the default base)
-    prefixes = None if context == PREFIXES else context
-    keys: dict[str, str] = {}  # an IRI's or blank node's N-Triples token -> its compacted form
-    ids: dict[str, str] = {}  # … -> the JSON of its compacted form
-    refs: dict[str, str] = {}  # … -> the JSON of {"@id": it}
-
-    def key(token: str) -> str:
-        found = keys.get(token)
-        if found is None:
-            value = token[1:-1]
-            found = keys[token] = token if token.startswith("_:") else (
-                curie(value, local=r"(?!//).+", prefixes=prefixes) or value)
-        return found
-
-    def ident(token: str) -> str:
-        found = ids.get(token)
-        if found is None:
-            found = ids[token] = _json_string(key(token))
-        return found
-
-    def literal(term: ox.Literal) -> str:
-        text = _json_string(term.value)
-        if term.language:
-            return f'{{"@value": {text}, "@language": {_json_string(term.language)}}}'
-        datatype = term.datatype.value
-        if datatype == XSD_STRING:
-            return text
-        return f'{{"@value": {text}, "@type": {ident(f"<{datatype}>")}}}'
-
-    def written(subject: str, types: list[str], values: dict[str, list[str]]) -> bytes:
-        parts = [f'{{"@id": {ident(subject)}']
-        if types:
-            parts.append(f', "@type": [{", ".join(types)}]')
-        for name in sorted(values):
-            parts.append(f', {_json_string(name)}: [{", ".join(values[name])}]')
-        parts.append("}")
-        return "".join(parts).encode()
-
-    rdf_type = f"<{RDF.type}>"
-    nodes: list[bytes] = []  # each node's bytes as it is made: its str takes 4 bytes a character (Chinese text)
-    subject: str | None = None
-    types: list[str] = []
-    values: dict[str, list[str]] = {}
-    for line, t in zip(lines, triples):
-        s, p, o = line.split(" ", 2)  # IRIs and blank-node labels hold no space
-        if s != subject:
-            if subject is not None:
-                nodes.append(written(subject, types, values))
-            subject, types, values = s, [], {}
-        if o[0] == "<" or o.startswith("_:"):
-            if p == rdf_type:
-                types.append(ident(o))
-                continue
-            found = refs.get(o)
-            if found is None:
-                found = refs[o] = f'{{"@id": {ident(o)}}}'
-        else:
-            found = literal(t.object)
-        values.setdefault(key(p), []).append(found)
-    if subject is not None:
-        nodes.append(written(subject, types, values))
-    head = json.dumps({"@context": context}, ensure_ascii=False, indent=1)[:-2]  # without the closing "\n}"
-    return head.encode() + b',\n "@graph": [\n' + b",\n".join(nodes) + b"\n ]\n}\n"
+    """The compacted JSON-LD of sorted triples, given with their N-Triples lines (JsonLdWriter, whole)."""
+    writer = JsonLdWriter(base)
+    nodes = [node for line, t in zip(lines, triples) if (node := writer.add(line, t.object)) is not None]
+    last = writer.close()
+    return writer.head() + b",\n".join(nodes + ([last] if last is not None else [])) + JsonLdWriter.TAIL
 
 
 def void_bytes(dataset: Dataset, metadata: DatasetMetadata | None = None) -> bytes:
     """The dataset description alone, as Turtle with full IRIs (build/void.ttl, read by catalogues)."""
-    lines, triples = _sorted(describe_dataset(dataset, metadata))
+    return _void_bytes(describe_dataset(dataset, metadata))
+
+
+def _void_bytes(description: list[OxTriple]) -> bytes:
+    lines, triples = _sorted(description)
     return VOID_HEADER.encode() + ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_turtle_prefixes())
 
 
@@ -573,51 +441,213 @@ def export(source: Path, fmt: str, out: Path | None = None, base: str | None = N
     """`hqkg export`: the graph in `source` (build folder or RDF file) as `fmt`, rebased to `base` if given.
 
     Written to `out` (gzipped when it ends in .gz) or returned; fmt 'all' writes every export into the folder `out`.
+    Without a new base the file's store goes to the writer as it is (no dataset in memory).
     """
-    dataset = load_dataset(source)
-    if base is not None:
-        dataset = rebase(dataset, base)
+    if fmt != "all" and fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "all" and out is None:
+        raise ExportError("--format all needs --out FOLDER")
+    path = graph_file(source)
+    store = Store()
+    store.load(path)
+    try:
+        found = detect_base(store)
+    except ExportError as error:
+        raise ExportError(f"{path}: {error}") from None
+    if base is not None and check_base(base) != found:
+        moved = rebase(dataset_from_store(store, found), base)
+        store, found = Store(), base
+        store.add(moved.quads)
     if fmt == "all":
-        if out is None:
-            raise ExportError("--format all needs --out FOLDER")
         Path(out).mkdir(parents=True, exist_ok=True)
-        write_exports(Path(out), dataset)
+        write_store_exports(Path(out), store, found)
         return b""
-    data = serialize(dataset, fmt)
+    with tempfile.TemporaryDirectory(prefix="hqkg-export-") as folder:
+        write_store_exports(Path(folder), store, found, formats=(fmt,))
+        data = (Path(folder) / FORMATS[fmt].filename).read_bytes()
     if out is not None:
         write_atomic(Path(out), gzipped(data) if str(out).endswith(".gz") else data)
     return data
 
 
 def write_exports(out_dir: Path, dataset: Dataset, metadata: DatasetMetadata | None = None,
-                  ontology: Graph | None = None) -> list[str]:
-    """Every format, its gzip, context.jsonld and void.ttl into `out_dir`; return the file names written.
+                  ontology: Graph | None = None, formats: Sequence[str] | None = None) -> list[str]:
+    """write_store_exports of `dataset` (put into a store of its own); return the file names written."""
+    store = Store()
+    store.add(dataset.quads)
+    return write_store_exports(out_dir, store, dataset.base, metadata, ontology, formats)[0]
 
-    `ontology`: the ontology as parsed, for graph.ttl's ontology part (the build's; else the dataset's ontology
-    graph is written, whose blank nodes come out in another order).
+
+def write_store_exports(out_dir: Path, store: Store, base: str = DEFAULT_BASE, metadata: DatasetMetadata | None = None,
+                        ontology: Graph | None = None, formats: Sequence[str] | None = None,
+                        processes: int | None = None) -> tuple[list[str], Counts]:
+    """Every format, its gzip, context.jsonld and void.ttl of the dataset in `store` (its description graph, if
+    any, left out and made again) into `out_dir`; return the file names written and the dataset's counts. The
+    files replace those in `out_dir` together, once all are written.
+
+    The graphs go through sorted files on disk (graph/outputs/streamed.py), so no format holds the dataset in
+    memory: one pass over them writes graph.nt and counts; then graph.jsonld and graph.ttl's data are written from
+    graph.nt in processes of their own (graph/outputs/ntwriters.py; `processes=1`: here, one after the other)
+    while this one writes graph.rdf and graph.trig, and a thread gzips each file as it is done.
+
+    `ontology`: the ontology as parsed, for graph.ttl's ontology part (the build's; else the store's ontology
+    graph is written, whose blank nodes come out in another order). `formats`: only these FORMATS keys, without
+    gzips, context or description (what serialize() needs).
     """
     metadata = metadata or load_metadata()
-    written = []
-    # zlib lets go of the GIL, so each gzip runs beside the writing of the next format (the five took 1.1 s of
-    # the step at 1.8·10^5 quads).
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    chosen = set(formats or FORMATS)
+    unknown = chosen - set(FORMATS)
+    if unknown:
+        raise ExportError(f"unknown format(s) {', '.join(sorted(unknown))}; expected one of {', '.join(FORMATS)}")
+    everything = formats is None
+    own = ox.NamedNode(str(description_graph(base)))
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(streamed.temporary_folder(out_dir)))
+        # Every file is written to a temporary path beside its own and put in place when all are written.
+        targets = {f.key: stack.enter_context(replacing(out_dir / f.filename)) for f in FORMATS.values()
+                   if f.key in chosen}
+        zipped = {f.key: stack.enter_context(replacing(out_dir / f"{f.filename}.gz")) for f in FORMATS.values()
+                  if f.key in chosen and everything}
+        extras = {name: stack.enter_context(replacing(out_dir / name)) for name in (CONTEXT_FILE, VOID_FILE)
+                  if everything}
+        # Entered after the files, so left first: no gzip still runs when a failure removes the files.
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         packing = []
-        for fmt in FORMATS.values():
-            path = out_dir / fmt.filename
-            if fmt.key == "ttl" and ontology is not None:
-                pieces: Iterable[bytes] = _graph_turtle_pieces(ontology, dataset.data_lines(), dataset.base)
-            elif fmt.key == "nt":
-                pieces = _nt_chunks(dataset._asserted[0])
-            else:
-                pieces = [serialize(dataset, fmt.key, metadata)]
-            with replacing(path) as tmp, open(tmp, "wb") as out:
-                for piece in pieces:
-                    out.write(piece)
-            # Each gzip reads its file back, so no format's bytes wait in memory for it.
-            packing.append(pool.submit(gzip_file, path, out_dir / f"{fmt.filename}.gz"))
-            written += [fmt.filename, f"{fmt.filename}.gz"]
-        write_atomic(out_dir / CONTEXT_FILE, context_bytes(dataset.base))
-        write_atomic(out_dir / VOID_FILE, void_bytes(dataset, metadata))
+
+        def pack(key: str) -> None:
+            if everything:
+                packing.append(pool.submit(gzip_file, targets[key], zipped[key]))
+
+        graphs = streamed.sorted_graphs(store, folder, base, processes)
+        bits = {g.key: 1 << i for i, g in enumerate(graphs)}
+        asserted = sum(bit for key, bit in bits.items() if key not in {f"{base}graph/{n}" for n in NOT_ASSERTED})
+        data = asserted & ~bits.get(f"{base}graph/ontology", 0)
+        counting = streamed.MergedPass(graphs, base, f"{base}graph/inferred", asserted)
+        nt_path = targets.get("nt", folder / "asserted.nt")
+        only_ontology = folder / "ontology-only.txt"  # asserted lines graph.ttl's data leaves to its ontology part
+        with open(nt_path, "wb") as nt, open(only_ontology, "w", encoding="utf-8") as only:
+            for piece in streamed.pieces(streamed.merged(graphs)):
+                counting.count(piece)
+                nt.write("".join(line for line, mask in piece if mask & asserted).encode())
+                only.writelines(line[:-3] + "\n" for line, mask in piece if mask & asserted and not mask & data)
+        if "nt" in chosen:
+            pack("nt")
+        if "ttl" in chosen:
+            ontology = ontology if ontology is not None else _ontology_of(graphs, f"{base}graph/ontology", base)
+            targets["ttl"].write_bytes(b"".join((
+                HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(ontology), b"\n# --- data ---\n",
+                TurtleWriter(_turtle_prefixes(), base).header.encode())))
+        writers = [_NtWriter("turtle", nt_path, targets["ttl"], base, only_ontology)] if "ttl" in chosen else []
+        if "jsonld" in chosen:
+            writers.append(_NtWriter("jsonld", nt_path, targets["jsonld"], base))
+        for writer in writers:
+            writer.start(in_process=processes == 1)
+        description = _description(counting.statistics(), metadata, base)
+        if "rdfxml" in chosen:
+            # Oxigraph's parser straight into its writer (default-graph quads are the triples): no Python code runs
+            # per triple (a generator of q.triple took 1.6 s of 3.7 s at 10^6 triples).
+            ox.serialize(ox.parse(path=nt_path, format=ox.RdfFormat.N_TRIPLES), targets["rdfxml"],
+                         ox.RdfFormat.RDF_XML, prefixes=_turtle_prefixes())
+            pack("rdfxml")
+        if "trig" in chosen:
+            with open(targets["trig"], "wb") as out:
+                out.write(TRIG_HEADER.encode())
+                ox.serialize(ox.parse(path=_trig_source(graphs, description, own, folder), format=ox.RdfFormat.TRIG),
+                             out, ox.RdfFormat.TRIG, prefixes=_turtle_prefixes())
+            pack("trig")
+        for writer in writers:
+            writer.wait()
+            pack({"turtle": "ttl", "jsonld": "jsonld"}[writer.kind])
+        if everything:
+            extras[CONTEXT_FILE].write_bytes(context_bytes(base))
+            extras[VOID_FILE].write_bytes(_void_bytes(description))
         for job in packing:
             job.result()  # raises what the gzip raised
-    return written + [CONTEXT_FILE, VOID_FILE]
+    written = [name for f in FORMATS.values() if f.key in chosen
+               for name in ((f.filename, f"{f.filename}.gz") if everything else (f.filename,))]
+    return written + ([CONTEXT_FILE, VOID_FILE] if everything else []), counting.counts(len(description))
+
+
+class _NtWriter:
+    """One of graph/outputs/ntwriters.py's writers, run in a process of its own (or here, `in_process`)."""
+
+    def __init__(self, kind: str, nt: Path, out: Path, base: str, skip: Path | None = None):
+        self.kind, self.args = kind, [str(nt), str(out), base] + ([str(skip)] if skip else [])
+        self._process: subprocess.Popen | None = None
+
+    def start(self, in_process: bool) -> None:
+        if in_process:
+            ntwriters.main([self.kind, *self.args])
+            return
+        # The checkout's package first, whatever the child's working folder (graph/ may not be installed).
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        self._process = subprocess.Popen([sys.executable, "-m", "graph.outputs.ntwriters", self.kind, *self.args],
+                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait(self) -> None:
+        if self._process is None:
+            return
+        _, errors = self._process.communicate()
+        if self._process.returncode:
+            raise ExportError(f"the {self.kind} writer failed on {self.args[0]} (exit {self._process.returncode}): "
+                              f"{errors.decode(errors='replace').strip()[-2000:]}")
+
+
+def store_counts(store: Store, base: str = DEFAULT_BASE, metadata: DatasetMetadata | None = None) -> Counts:
+    """The counts write_store_exports returns, nothing written (for a build without its exports step)."""
+    with tempfile.TemporaryDirectory(prefix="hqkg-counts-") as folder:
+        graphs = streamed.sorted_graphs(store, Path(folder), base)
+        bits = {g.key: 1 << i for i, g in enumerate(graphs)}
+        asserted = sum(bit for key, bit in bits.items() if key not in {f"{base}graph/{n}" for n in NOT_ASSERTED})
+        counting = streamed.MergedPass(graphs, base, f"{base}graph/inferred", asserted)
+        for piece in streamed.pieces(streamed.merged(graphs)):
+            counting.count(piece)
+        description = _description(counting.statistics(), metadata or load_metadata(), base)
+        return counting.counts(len(description))
+
+
+def _last_subject_start(lines: Sequence[str]) -> int:
+    """Where the last subject's run of `lines` starts (0 if they hold one subject): what may be written now."""
+    if not lines:
+        return 0
+    subject = lines[-1].split(" ", 1)[0] + " "
+    cut = len(lines) - 1
+    while cut > 0 and lines[cut - 1].startswith(subject):
+        cut -= 1
+    return cut
+
+
+def _ontology_of(graphs: Sequence[streamed.SortedGraph], key: str, base: str) -> Graph:
+    """The ontology graph as rdflib reads it (for rdflib's Turtle writer, which nests its blank nodes): the
+    boundary with rdflib."""
+    graph = bind_prefixes(Graph())
+    graph.bind("hqr", Namespace(base), override=True, replace=True)
+    for s, p, o, _ in quads_to_rdflib(streamed.graph_quads(g for g in graphs if g.key == key)):
+        graph.add((s, p, o))
+    return graph
+
+
+def _description(stats, metadata: DatasetMetadata, base: str) -> list[OxTriple]:
+    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in describe(stats, metadata, base, dumps())]
+
+
+def _trig_source(graphs: Sequence[streamed.SortedGraph], description: list[OxTriple], own: ox.NamedNode,
+                 folder: Path) -> Path:
+    """Every graph's sorted lines in a block of its own, graphs by IRI, the description in its place: TriG for
+    Oxigraph's parser to hand its writer, so no Python code runs per quad (a quad made in Python from each parsed
+    triple took 3 of 5 s at 10^6 triples)."""
+    lines, _ = _sorted(description)
+    described = "".join(f"{line} .\n" for line in lines).encode()
+    blocks = [(g.key, g.path) for g in graphs] + [(own.value, described)]
+    path = folder / "graphs.trig"
+    with open(path, "wb") as out:
+        for key, content in sorted(blocks, key=lambda block: block[0]):
+            out.write(f"<{key}> {{\n".encode() if key else b"{\n")
+            if isinstance(content, bytes):
+                out.write(content)
+            else:
+                with open(content, "rb") as data:
+                    shutil.copyfileobj(data, out, 1 << 20)
+            out.write(b"}\n")
+    return path

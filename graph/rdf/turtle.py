@@ -18,6 +18,9 @@ INTEGER = re.compile(r"[+-]?[0-9]+\Z")
 IRI_ESCAPES = {c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ '}
 
 
+CACHE_SIZE = 200_000  # IRIs as written, kept for reuse
+
+
 class TurtleWriter:
     def __init__(self, prefixes: Mapping[str, str], base: str):
         self.base = base
@@ -30,6 +33,8 @@ class TurtleWriter:
     def iri(self, iri: str) -> str:
         written = self._cache.get(iri)
         if written is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()  # a corpus's IRIs would all stay (millions at 10^7 triples)
             written = self._cache[iri] = self._iri(iri)
         return written
 

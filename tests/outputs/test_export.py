@@ -89,19 +89,39 @@ def test_a_streamed_gzip_is_gzipped_of_the_whole_file(built, tmp_path):
         assert (tmp_path / "graph.nt.gz").read_bytes() == gzipped(source.read_bytes()), piece
 
 
-def test_graph_ttl_and_nt_in_pieces_are_the_whole_files(built):
-    """The build writes graph.ttl and graph.nt in pieces of whole subjects and of lines; cut small, the pieces
-    still join to the bytes written at once."""
-    from graph.outputs.export import _graph_turtle, _graph_turtle_pieces, _nt, _nt_chunks, load_dataset
+def _data_lines(built) -> list[str]:
+    """graph.ttl's data from the store: the lines of every asserted graph but the ontology, distinct, sorted."""
+    skip = {str(graph_iri(name)) for name in ("ontology", "inferred", "dataset")}
+    return sorted({str(q.triple) for q in built.store.raw().quads_for_pattern(None, None, None, None)
+                   if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in skip)})
 
-    dataset = load_dataset(built.staging)
-    lines, asserted = dataset.data_lines(), dataset._asserted[0]
-    whole = _graph_turtle(built.ontology, lines, dataset.base)
-    for size in (1, 7, 1000):
-        assert b"".join(_graph_turtle_pieces(built.ontology, lines, dataset.base, size=size)) == whole, size
-        assert b"".join(_nt_chunks(asserted, size=size)) == _nt(asserted), size
+
+def test_graph_ttl_and_nt_in_pieces_are_the_whole_files(built, tmp_path):
+    """The build writes graph.ttl's data from graph.nt in pieces of whole subjects (graph/outputs/ntwriters.py) and
+    the in-memory writers in pieces of lines; cut small, the pieces still join to the bytes written at once, and
+    the build's graph.ttl is what the in-memory writer makes of the same lines."""
+    from graph.outputs import ntwriters
+    from graph.outputs.export import HEADER, _graph_turtle, _graph_turtle_pieces, _nt, _nt_chunks, ontology_turtle
+    from graph.rdf.turtle import TurtleWriter
+
+    lines = _data_lines(built)
+    whole = _graph_turtle(built.ontology, lines, DEFAULT_BASE)
     assert whole == (built.staging / "graph.ttl").read_bytes()
-    assert _nt(asserted) == (built.staging / "graph.nt").read_bytes()
+    nt = built.staging / "graph.nt"
+    asserted = [line[:-2] for line in nt.read_text(encoding="utf-8").splitlines()]
+    assert _nt(asserted) == nt.read_bytes()
+    skip = tmp_path / "skip.txt"
+    skip.write_text("".join(f"{line}\n" for line in sorted(set(asserted) - set(lines))), encoding="utf-8")
+    writer = TurtleWriter(ntwriters.turtle_prefixes(), DEFAULT_BASE)
+    head = b"".join((HEADER.encode(), b"\n# --- ontology ---\n", ontology_turtle(built.ontology),
+                     b"\n# --- data ---\n", writer.header.encode()))
+    for size in (1, 7, 1000):
+        assert b"".join(_graph_turtle_pieces(built.ontology, lines, DEFAULT_BASE, size=size)) == whole, size
+        assert b"".join(_nt_chunks(asserted, size=size)) == _nt(asserted), size
+        out = tmp_path / f"graph-{size}.ttl"
+        out.write_bytes(head)
+        ntwriters.turtle_from_nt(nt, out, DEFAULT_BASE, skip, size=size)
+        assert out.read_bytes() == whole, size
 
 
 def test_nt_lines_are_sorted_and_absolute(built):
@@ -232,7 +252,8 @@ def _canonical_set(quads) -> set[str]:
 def test_a_triples_line_is_what_oxigraphs_writer_writes(built):
     """graph.nt is the dataset's lines: the same bytes as Oxigraph's N-Triples writer on the asserted triples."""
     dataset = load_dataset(built.staging)
-    triples = [ox.Triple(s, p, o) for s, p, o in dataset.asserted()]
+    skip = {str(graph_iri(name)) for name in ("inferred", "dataset")}
+    triples = [q.triple for q in dataset.quads if q.graph_name.value not in skip]
     written = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
     assert b"".join(sorted(set(written))) == (built.staging / "graph.nt").read_bytes()
     assert list(dataset.lines) == [str(q.triple) for q in dataset.quads]
