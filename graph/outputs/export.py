@@ -423,7 +423,10 @@ def gzipped(data: bytes) -> bytes:
 
 
 def _gzip_packer():
-    # zlib's gzip wrapper (wbits 31) writes mtime 0 and no file name: gzip.compress(mtime=0)'s bytes.
+    # zlib's gzip wrapper (wbits 31) writes mtime 0 and no file name: gzip.compress(mtime=0)'s bytes. zlib-ng was
+    # measured and left out: 1.75x as fast at level 6 on graph.nt of 10^6 triples (1.43 s against 2.5 s), but its
+    # bytes changed with the size of the pieces it was fed (and it picks its code by CPU), so two machines or
+    # two writers of the same data could write different dumps.
     return zlib.compressobj(6, zlib.DEFLATED, 31)
 
 
