@@ -11,6 +11,7 @@ texts or on the whole graph (cross-document quads, reach, every step) is made ag
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -50,7 +51,7 @@ from graph.rdf.assemble import SourceDocument, corpus_quads, doc_id_for, oxigrap
 from graph.rdf.namespaces import DEFAULT_BASE, graph_iri
 from graph.rdf.ontology import load_ontology
 from graph.rdf.statements import SCHEMES_FILE, scheme_quads, source_statement_quads, statement_quads
-from graph.rdf.store import Store
+from graph.rdf.store import NQuadsSpool, Store
 from graph.reason.reach import materialise_reach
 from graph.reason.infer import reason_store
 from graph.site.pages import write_site
@@ -142,12 +143,14 @@ class TextPart:
     documents: list[SourceDocument]
     nquads: bytes | None = None
     reused: bool = False
+    spooled: tuple[int, int] | None = None  # where `nquads` went in the build's spool (load_texts' `spool`)
 
 
 def load_texts(sources: list[Path], gazetteer: Gazetteer, progress: Callable[[str], None] | None = None,
-               cache: buildcache.TextCache | None = None) -> list[TextPart]:
+               cache: buildcache.TextCache | None = None, spool: NQuadsSpool | None = None) -> list[TextPart]:
     """`load_documents`, text by text; with a cache, a text whose entry matches is not parsed or linked again,
-    and each text's own quads are made here (and cached)."""
+    and each text's own quads are made here (and cached). With a spool, each text's quads go into it as soon as
+    they are made or read, and the text keeps only where (`spooled`)."""
     matcher = Matcher(gazetteer)
     parsed, seen = [], {}
     for path in sources:
@@ -202,6 +205,8 @@ def load_texts(sources: list[Path], gazetteer: Gazetteer, progress: Callable[[st
                 if key is not None:
                     cache.put(buildcache.Entry(key, linked_with, docs, text.nquads))
             texts.append(text)
+        if spool is not None and texts[-1].nquads is not None:
+            texts[-1].spooled, texts[-1].nquads = spool.put(texts[-1].nquads), None
         if progress is not None:
             docs = texts[-1].documents
             mentions = sum(len(p.mentions) for d in docs for p in d.linked.provisions)
@@ -245,17 +250,22 @@ def store_on_disk(mode: str, text_bytes: int) -> bool:
 
 
 def assemble_store(gazetteer: Gazetteer, documents: list[SourceDocument], ontology_path: Path,
-                   texts: list[TextPart] | None = None, path: Path | None = None) -> Store:
+                   texts: list[TextPart] | None = None, path: Path | None = None,
+                   spool: NQuadsSpool | None = None) -> Store:
     """The store of the build: the ontology, every asserted quad, the materialised reach. With `texts` (from
-    `load_texts` with a cache) each text's own quads are loaded from its N-Quads, the rest made from `documents`.
-    With `path`, an on-disk store in that (empty) folder; else in memory."""
+    `load_texts` with a cache) each text's own quads are loaded from its N-Quads (from `spool`, where load_texts
+    put them), the rest made from `documents`. With `path`, an on-disk store in that (empty) folder; else in
+    memory."""
     store = Store(path)
     store.load(ontology_path, graph_iri("ontology"))
     if texts is None:
         store.extend(oxigraph_quads(gazetteer, documents))
         store.extend(statement_quads(gazetteer, documents))
     else:
-        store.load_nquads(text.nquads for text in texts)
+        if spool is not None:
+            store.load_spool(spool, [text.spooled for text in texts])
+        else:
+            store.load_nquads(text.nquads for text in texts)
         store.extend(corpus_quads(gazetteer, documents))
         store.extend(scheme_quads(load_schemes(SCHEMES_FILE), gazetteer))
     materialise_reach(store)
@@ -420,13 +430,14 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
     say = options.progress or (lambda message: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    with source_limits(options.max_source_bytes):
+    with source_limits(options.max_source_bytes), contextlib.ExitStack() as stack:
         say(f"reading the curated data in {options.entities_dir}")
         gazetteer = load_gazetteer(options.entities_dir)
         cache = buildcache.TextCache(buildfolder.resolve_out(options.out), cache_inputs(options),
                                      reuse=options.cache)
         say(f"parsing and linking {len(sources)} text(s)")
-        texts = load_texts(sources, gazetteer, options.progress, cache)
+        spool = stack.enter_context(NQuadsSpool())  # each text's quads on disk until the store takes them
+        texts = load_texts(sources, gazetteer, options.progress, cache, spool)
         documents = [d for text in texts for d in text.documents]
         check_memory(documents)
         timings["parse_link"] = time.perf_counter() - started
@@ -439,7 +450,8 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
             folder = tempfile.TemporaryDirectory(prefix="hqkg-store-")
             say(f"the store is on disk in {folder.name}")
         store = assemble_store(gazetteer, documents, options.ontology, texts,
-                               Path(folder.name) if folder else None)
+                               Path(folder.name) if folder else None, spool)
+        spool.close()
         timings["assemble"] = time.perf_counter() - mark
 
         staging, notes = buildfolder.stage(options.out, protected)

@@ -31,3 +31,19 @@ def test_pieces_load_the_same_quads_in_memory_and_on_disk(tmp_path):
     del disk
     gc.collect()
     assert disk_stores_open() == before
+
+
+def test_spooled_pieces_load_as_the_pieces_and_the_spool_goes(tmp_path):
+    from graph.rdf.store import NQuadsSpool
+
+    expected = Store()
+    expected.load_nquads(iter(pieces()))
+    with NQuadsSpool(tmp_path) as spool:
+        spans = [spool.put(piece) for piece in pieces()]
+        assert [spool.read(span) for span in spans] == pieces()
+        memory, disk = Store(), Store(tmp_path / "store")
+        memory.load_spool(spool, spans)
+        disk.load_spool(spool, spans)  # Oxigraph's bulk loader on the spool's file
+        for store in (memory, disk):
+            assert sorted(map(str, store.raw())) == sorted(map(str, expected.raw()))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # the spool's file is gone
