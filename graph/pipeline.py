@@ -436,6 +436,7 @@ def build(options: BuildOptions, steps: list[Step] | None = None) -> BuildContex
         cache = buildcache.TextCache(buildfolder.resolve_out(options.out), cache_inputs(options),
                                      reuse=options.cache)
         say(f"parsing and linking {len(sources)} text(s)")
+        stack.callback(cache.close)  # its entries' folder, also when the build fails
         spool = stack.enter_context(NQuadsSpool())  # each text's quads on disk until the store takes them
         texts = load_texts(sources, gazetteer, options.progress, cache, spool)
         documents = [d for text in texts for d in text.documents]

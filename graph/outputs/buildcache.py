@@ -38,7 +38,9 @@ import json
 import logging
 import os
 import pickle
+import shutil
 import sys
+import tempfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -165,7 +167,10 @@ class TextCache:
         self.inputs = inputs
         self.reuse = reuse
         self.reused: list[str] = []  # keys of the entries taken from the previous build
-        self.fresh: dict[str, bytes] = {}  # key -> encoded entry, built by this build
+        # key -> the file of an entry built by this build, encoded, in a folder of its own until `write`: held as
+        # bytes, the entries of 10^7 triples' texts would stay in memory through the whole build.
+        self.fresh: dict[str, Path] = {}
+        self._spill: tempfile.TemporaryDirectory | None = None
 
     def key(self, path: Path, doc_id: str, data: bytes, side: dict[str, str]) -> str:
         return text_key(self.inputs, path, doc_id, data, side)
@@ -190,7 +195,17 @@ class TextCache:
         return entry
 
     def put(self, entry: Entry) -> None:
-        self.fresh[entry.key] = encode(entry)
+        if self._spill is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="hqkg-cache-")
+        path = Path(self._spill.name) / f"{entry.key}{SUFFIX}"
+        path.write_bytes(encode(entry))
+        self.fresh[entry.key] = path
+
+    def close(self) -> None:
+        """Remove the entries' folder (once `write` has copied them)."""
+        if self._spill is not None:
+            self._spill.cleanup()
+            self._spill = None
 
     def write(self, staging: Path) -> None:
         """Write this build's entries into the staging folder: the reused ones linked from the previous output."""
@@ -207,5 +222,5 @@ class TextCache:
                     (folder / name).write_bytes((self.folder / name).read_bytes())
                 except OSError:
                     continue  # gone since it was read: the next build builds that text again
-        for key, data in self.fresh.items():
-            (folder / f"{key}{SUFFIX}").write_bytes(data)
+        for key, path in self.fresh.items():
+            shutil.copyfile(path, folder / f"{key}{SUFFIX}")

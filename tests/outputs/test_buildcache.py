@@ -195,3 +195,24 @@ def test_every_file_of_an_incremental_build_is_the_full_builds(tmp_path, texts):
     assert (ctx.reused, ctx.rebuilt) == (1, 1)
     _build(tmp_path / "full", texts, steps=None, cache=False)
     _assert_same_folders(tmp_path / "inc", tmp_path / "full")
+
+
+def test_the_builds_spools_leave_nothing_behind(tmp_path, texts, monkeypatch):
+    """Each text's quads (NQuadsSpool) and this build's entries wait in temporary files, gone after the build,
+    also after a build that fails."""
+    import tempfile
+
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    first = _build(tmp_path / "out", texts)
+    assert first.rebuilt == len(texts) and len(list((tmp_path / "out" / buildcache.FOLDER).iterdir())) == len(texts)
+    assert list(spools.iterdir()) == []
+
+    def fail(ctx):
+        raise RuntimeError("a step fails")
+
+    _edit(texts[0], "推进", "推动")
+    with pytest.raises(RuntimeError, match="a step fails"):
+        _build(tmp_path / "out", texts, steps=[pipeline.Step("fail", "output", fail, "fails")])
+    assert list(spools.iterdir()) == []
