@@ -96,3 +96,72 @@ def test_a_place_inside_a_facility_name_is_not_reached(rule):
     """浦东 only inside 浦东国际机场 (measure 17), whose location is not curated."""
     assert (MEASURE + "17", ID + "region/pudong") not in rule
     assert (MEASURE + "17", ID + "region/jiangsu") not in rule  # only through 长三角, a beneficiary
+
+
+def test_the_rule_from_its_parts_is_the_rule_on_the_real_texts(built):
+    from graph.reason.reach import derived_reach_triples, reach_graph_triples
+
+    derived = derived_reach_triples(built.store)
+    assert derived and derived == reach_graph_triples(built.store)
+
+
+def _fixture_store():
+    """Participations that try every branch of the rule: a region (in a cycle of parents), a policy area made of
+    areas made of cities (members only as a location), a project and an institution that are not regions, a
+    region that also lies somewhere (its location is not its reach), a country, a beneficiary, a part with two
+    roles."""
+    import pyoxigraph as ox
+
+    from graph.pipeline import DEFAULT_ONTOLOGY
+    from graph.rdf.namespaces import graph_iri, scheme_iri
+    from graph.rdf.store import Store
+
+    def n(local):
+        return ox.NamedNode(ID + local)
+
+    def hq(local):
+        return ox.NamedNode(f"{HQ}{local}")
+
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    g = ox.NamedNode(str(graph_iri("documents")))
+    triples = [
+        (n("region/a"), a, hq("PrefectureLevelCity")), (n("region/b"), a, hq("ProvinceLevelRegion")),
+        (n("region/a"), hq("parentRegion"), n("region/b")), (n("region/b"), hq("parentRegion"), n("region/a")),
+        (n("region/c"), a, hq("CountyLevelRegion")), (n("region/c"), hq("parentRegion"), n("region/a")),
+        (n("region/c"), hq("locatedIn"), n("region/elsewhere")),
+        (n("area/outer"), a, hq("PolicyArea")), (n("area/outer"), hq("hasMember"), n("area/inner")),
+        (n("area/inner"), a, hq("PolicyArea")), (n("area/inner"), hq("hasMember"), n("region/c")),
+        (n("project/rail"), a, hq("InfrastructureProject")), (n("project/rail"), hq("connects"), n("region/c")),
+        (n("project/rail"), hq("connects"), n("region/d")),
+        (n("institution/x"), hq("locatedIn"), n("region/a")),
+        (n("country/de"), a, hq("Country")),
+    ]
+    roles = {"actor": "actor", "partner": "partner", "location": "location", "beneficiary": "beneficiary"}
+    parts = [("m1", "region/c", ["actor"]), ("m1", "area/outer", ["location"]), ("m2", "area/outer", ["actor"]),
+             ("m2", "project/rail", ["object"]), ("m3", "institution/x", ["partner", "location"]),
+             ("m3", "country/de", ["partner"]), ("m4", "region/b", ["beneficiary"]), ("m4", "area/inner", ["location", "beneficiary"])]
+    for k, (measure, thing, part_roles) in enumerate(parts):
+        statement, part = n(f"doc/{measure}/statement/{k}"), n(f"doc/{measure}/part/{k}")
+        triples += [(statement, hq("statementOf"), n(f"doc/{measure}")), (statement, hq("hasParticipation"), part),
+                    (part, hq("participant"), n(thing))]
+        triples += [(part, hq("role"), ox.NamedNode(scheme_iri("role", roles.get(r, r)))) for r in part_roles]
+    store = Store()
+    store.load(DEFAULT_ONTOLOGY, graph_iri("ontology"))
+    store.add(ox.Quad(s, p, o, g) for s, p, o in triples)
+    return store
+
+
+def test_the_rule_from_its_parts_is_the_rule_on_every_branch():
+    from graph.reason.reach import derived_reach_triples, reach_graph_triples
+
+    store = _fixture_store()
+    derived = derived_reach_triples(store)
+    assert derived == reach_graph_triples(store)
+    reached = {(s.rsplit("/", 1)[-1], o.removeprefix(ID)) for s, p, o in derived if p == str(HQ.reachesRegion)}
+    assert reached == {
+        ("m1", "region/c"), ("m1", "region/a"), ("m1", "region/b"),  # and the cycle ends
+        ("m1", "area/outer"), ("m1", "area/inner"),  # a location: the area and what it is made of
+        ("m2", "area/outer"), ("m2", "region/c"), ("m2", "region/a"), ("m2", "region/b"), ("m2", "region/d"),
+        ("m3", "region/a"), ("m3", "region/b"),  # the institution's place; the country is no reach
+        ("m4", "area/inner"), ("m4", "region/c"), ("m4", "region/a"), ("m4", "region/b"),
+    }
