@@ -24,7 +24,8 @@ Edge attributes (from the hq:Linkage resources of measures: graph/ingest/linkage
     co_mention       how many measures only name both ends together
     kinds            every kind that links them, co-mention included ('joint action, transport connection')
     kind             the kind to colour the edge by: the typed kind of most measures, else 'co-mention'
-    measure_count, measures        how many / which measures link them ('12, 19')
+    measure_count, measures        how many measures link them / their numbers ('12, 19'; a number once, though
+                     it names a measure in each document of a corpus: the pages find which reach both ends)
 Each linked region is lifted through hq:parentRegion to the level asked (level None: to itself, or to its nearest
 administrative ancestor for a policy area). The edges at one level are the rows of queries/region-pairs.rq.
 """
@@ -61,7 +62,7 @@ _POINT = re.compile(r"\s*(?:<[^>]*>\s*)?POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]
 LINKAGE_REGIONS = f"""
 PREFIX hq: <{HQ}>
 PREFIX skos: <{SKOS}>
-SELECT ?linkage ?n ?kind ?label ?region WHERE {{
+SELECT ?linkage ?m ?n ?kind ?label ?region WHERE {{
   ?linkage a hq:Linkage ; hq:linkageKind ?kind ; hq:inStatement/hq:statementOf ?m ; hq:linkedRegion ?region .
   ?m a hq:Measure ; hq:number ?n .
   ?kind skos:prefLabel ?label . FILTER(LANG(?label) = "en")
@@ -74,11 +75,12 @@ def region_network(store: Store, level: str | None = None) -> nx.Graph:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)} or None")
     regions = {text(r["region"]): r for r in run_named(store, "regions").records()}
     at_level: dict[str, set[str]] = {}  # region IRI -> the levels it stands at (上海市: province and prefecture)
-    reached: dict[str, set[int]] = {}  # region IRI -> numbers of the measures that reach it
+    # region IRI -> the measures (IRIs: numbers restart in every document of a corpus) that reach it
+    reached: dict[str, set[str]] = {}
     for row in run_named(store, "measure-regions").records():
         at_level.setdefault(text(row["region"]), set()).add(text(row["level"]))
         if level is None or text(row["level"]) == level:
-            reached.setdefault(text(row["region"]), set()).add(int(text(row["measure"])))
+            reached.setdefault(text(row["region"]), set()).add(text(row["provision"]))
     for iri, region in regions.items():
         if text(region.get("level")) in NODE_LEVELS:
             at_level.setdefault(iri, set()).add(text(region["level"]))
@@ -98,7 +100,7 @@ def region_network(store: Store, level: str | None = None) -> nx.Graph:
     linkages: dict[str, dict] = {}
     for row in store.query(LINKAGE_REGIONS):
         key = row["linkage"].value
-        entry = linkages.setdefault(key, {"n": int(row["n"].value), "kind": row["kind"].value,
+        entry = linkages.setdefault(key, {"m": row["m"].value, "n": int(row["n"].value), "kind": row["kind"].value,
                                           "label": row["label"].value, "regions": set()})
         lifted = lift(row["region"].value)
         if lifted is not None:
@@ -108,25 +110,27 @@ def region_network(store: Store, level: str | None = None) -> nx.Graph:
         for a, b in combinations(sorted(entry["regions"]), 2):
             if level is None and (a in ancestors.get(b, ()) or b in ancestors.get(a, ())):
                 continue  # a region and one inside it
-            pair = pairs.setdefault((a, b), {"typed": set(), "co": set(), "kinds": set(), "by_kind": Counter()})
+            pair = pairs.setdefault((a, b), {"typed": set(), "co": set(), "kinds": set(), "by_kind": Counter(),
+                                             "numbers": set()})
+            pair["numbers"].add(entry["n"])
             if entry["kind"] == CO_MENTION:
-                pair["co"].add(entry["n"])
+                pair["co"].add(entry["m"])
                 pair["kinds"].add(entry["label"])
             else:
-                pair["typed"].add(entry["n"])
+                pair["typed"].add(entry["m"])
                 pair["kinds"].add(entry["label"])
-                pair["by_kind"][(entry["label"], entry["n"])] += 1
+                pair["by_kind"][(entry["label"], entry["m"])] += 1
     graph = nx.Graph(level=level or "all")
     nodes = sorted(set(reached) | {r for pair in pairs for r in pair})
     for iri in nodes:
         graph.add_node(iri, **_node_attributes(iri, regions.get(iri, {}), reached))
     for (a, b), found in sorted(pairs.items()):
-        measures = sorted(found["typed"] | found["co"])
+        measures = found["typed"] | found["co"]
         per_kind = Counter(label for label, _n in found["by_kind"])
         kind = min(per_kind, key=lambda k: (-per_kind[k], k)) if per_kind else "co-mention"
         graph.add_edge(a, b, weight=2 * len(found["typed"]) + len(found["co"]), typed=len(found["typed"]),
                        co_mention=len(found["co"]), kind=kind, kinds=", ".join(sorted(found["kinds"])),
-                       measure_count=len(measures), measures=", ".join(map(str, measures)))
+                       measure_count=len(measures), measures=", ".join(map(str, sorted(found["numbers"]))))
     _add_centrality(graph)
     return graph
 
@@ -144,7 +148,7 @@ def _ancestors(iri: str, regions: dict[str, dict]) -> set[str]:
     return set(_ancestors_nearest_first(iri, regions))
 
 
-def _node_attributes(iri: str, region: dict, reached: dict[str, set[int]]) -> dict:
+def _node_attributes(iri: str, region: dict, reached: dict[str, set[str]]) -> dict:
     cls = text(region.get("class"))
     attributes = {"iri": iri, "zh": text(region.get("zh")), "en": text(region.get("en")),
                   "class": re.split(r"[#/]", cls)[-1], "level": text(region.get("level")),

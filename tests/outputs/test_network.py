@@ -126,3 +126,49 @@ def test_cli_network(graph_file, tmp_path):
     assert nx.read_graphml(tmp_path / "net" / GRAPHML).number_of_nodes() == 8
     missing = CliRunner().invoke(main, ["network", "--graph", str(tmp_path / "none.ttl")])
     assert missing.exit_code == 1 and "graph file not found" in missing.stderr
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory):
+    """Four texts whose measure numbers repeat (measure 3 of one text is not measure 3 of another), reasoned over as
+    the build's network step sees them."""
+    from pathlib import Path
+
+    from graph import pipeline
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [root / "data" / "sources" / "hongqiao-open-hub-measures-2023.txt",
+               *sorted((root / "tests" / "data" / "cache").glob("*.txt")),
+               root / "tests" / "data" / "pipeline" / "unseen-huzhou-measures.txt"]
+    out = tmp_path_factory.mktemp("corpus") / "out"
+    steps = pipeline.select_steps(only=["reason"])
+    return pipeline.build(pipeline.BuildOptions(sources=sources, out=out), steps=steps).store
+
+
+def test_a_corpus_counts_measures_not_their_numbers(corpus_store):
+    from graph.query.named import run_named
+    from graph.rdf.terms import text
+
+    graph = region_network(corpus_store)
+    reaching: dict[str, tuple[set, set]] = {}
+    for row in run_named(corpus_store, "measure-regions").records():
+        provisions, numbers = reaching.setdefault(text(row["region"]), (set(), set()))
+        provisions.add(text(row["provision"]))
+        numbers.add(text(row["measure"]))
+    assert {n: graph.nodes[n]["measures"] for n in graph if n in reaching} == \
+        {n: len(provisions) for n, (provisions, _) in reaching.items() if n in graph}
+    # the case the count is about: more measures reach Suzhou than there are numbers among them
+    assert len(reaching[SZ][0]) > len(reaching[SZ][1]) and graph.nodes[SZ]["measures"] == len(reaching[SZ][0])
+
+
+@pytest.mark.parametrize("level", ["province", "prefecture", "county"])
+def test_a_corpus_network_is_the_region_pairs_query(corpus_store, level):
+    pairs = run(find_query("region-pairs"), corpus_store, {"level": level})
+    expected = {frozenset((a.value, b.value)): (int(w.value), int(t.value), int(c.value), ms.value)
+                for a, b, w, t, c, ms in
+                zip(pairs.column("region_a"), pairs.column("region_b"), pairs.column("weight"),
+                    pairs.column("typed"), pairs.column("co_mention"), pairs.column("measure_list"))}
+    graph = region_network(corpus_store, level)
+    got = {frozenset((graph.nodes[a]["zh"], graph.nodes[b]["zh"])):
+           (d["weight"], d["typed"], d["co_mention"], d["measures"]) for a, b, d in graph.edges(data=True)}
+    assert got == expected and got
