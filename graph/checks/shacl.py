@@ -23,7 +23,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from graph.rdf.namespaces import curie, PREFIXES, RDF, RDFS, XSD
-from graph.rdf.forked import forked_map
+from graph.rdf.forked import store_map
 from graph.rdf.store import Store, from_ox
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -307,32 +307,43 @@ def run_sparql_engine(store: Store, shapes: Graph, sparql_only: bool = False,
                       processes: int | None = None) -> list[ShaclResult]:
     """The results of every compiled query, the queries spread over `processes` (graph/rdf/forked.py)."""
     prefixes = _report_prefixes()
-
-    def results_of(compiled: tuple[URIRef, str]) -> list[ShaclResult]:
-        check, query = compiled
+    jobs = []
+    for check, query in compile_shapes(shapes, sparql_only):
         path_node = shapes.value(check, SH.path)
         path = sparql_path(shapes, path_node, prefixes) if path_node is not None else ""
-        message, severity = _message(shapes, check), _severity(shapes, check)
-        solutions = store.query(query)
-        names = [v.value for v in solutions.variables]
-        components = [name for name in names if name.startswith("c_")]
-        results = []
-        for solution in solutions:
-            row = {name: from_ox(solution[name]) for name in names}
-            if not components:  # a SPARQL constraint
-                row_path = row.get("path")
-                results.append(ShaclResult(check, row["this"], _iri(row_path, prefixes) if row_path is not None
-                                           else path, row.get("value"), "SPARQL",
-                                           _fill(message, {**row, "path": row_path}), severity))
-                continue
-            for component in components:
-                if row[component] == Literal(True):
-                    results.append(ShaclResult(check, row["this"], path, row.get("value"), component[2:], message,
-                                               severity))
-        return results
+        jobs.append(_Compiled(check, query, path, _message(shapes, check), _severity(shapes, check)))
+    return [result for results in store_map(_results_of, store, jobs, processes) for result in results]
 
-    compiled = compile_shapes(shapes, sparql_only)
-    return [result for results in forked_map(results_of, compiled, processes) for result in results]
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One compiled query and what its results say (made from the shapes here, so a child needs only this)."""
+    check: URIRef
+    query: str
+    path: str
+    message: str
+    severity: URIRef
+
+
+def _results_of(store: Store, compiled: _Compiled) -> list[ShaclResult]:
+    prefixes = _report_prefixes()
+    solutions = store.query(compiled.query)
+    names = [v.value for v in solutions.variables]
+    components = [name for name in names if name.startswith("c_")]
+    results = []
+    for solution in solutions:
+        row = {name: from_ox(solution[name]) for name in names}
+        if not components:  # a SPARQL constraint
+            row_path = row.get("path")
+            results.append(ShaclResult(compiled.check, row["this"], _iri(row_path, prefixes) if row_path is not None
+                                       else compiled.path, row.get("value"), "SPARQL",
+                                       _fill(compiled.message, {**row, "path": row_path}), compiled.severity))
+            continue
+        for component in components:
+            if row[component] == Literal(True):
+                results.append(ShaclResult(compiled.check, row["this"], compiled.path, row.get("value"),
+                                           component[2:], compiled.message, compiled.severity))
+    return results
 
 
 # --- pySHACL -----------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from graph.ingest.yamlfile import DataError, LineMapping, read_yaml
 from graph.rdf.namespaces import curie, DCTERMS, ELI, HQ, HQR, OA, RDFS, SKOS, STATEMENT_SCHEMES, document_iri, scheme_iri
 from graph.ingest.parse import ParseError, parse_file
 from graph.checks.shacl import load_shapes, run_shacl
-from graph.rdf.forked import forked_map
+from graph.rdf.forked import store_map
 from graph.rdf.store import Store, StoreError, graph_file
 from graph.rdf.terms import text as term_text
 
@@ -141,26 +141,27 @@ def query_title(text: str) -> str:
 def check_queries(store: Store, paths: Iterable[Path], processes: int | None = None) -> list[Finding]:
     """One violation per row of each query; the focus is ?focus, ?this or the first IRI of the row. The queries
     are spread over `processes` (graph/rdf/forked.py)."""
-    def findings_of(path: Path) -> list[Finding]:
-        text = path.read_text(encoding="utf-8")
-        name = path.name.removesuffix(".rq")
-        try:
-            solutions = store.query(text)
-        except StoreError as error:
-            return [Finding(VIOLATION, f"query:{name}", str(path), message=f"the check cannot run: {error}")]
-        variables = [v.value for v in solutions.variables]
-        message = query_title(text) or name
-        findings = []
-        for solution in solutions:
-            row = {v: solution[v] for v in variables}
-            focus = row.get("focus") or row.get("this") or next(
-                (value for value in row.values() if isinstance(value, ox.NamedNode)), None)
-            rest = ", ".join(f"{k}={_short(term_text(v))}" for k, v in row.items() if v is not None and v != focus)
-            findings.append(Finding(VIOLATION, f"query:{name}", term_text(focus), term_text(row.get("path")),
-                                    message, rest))
-        return findings
+    return [finding for findings in store_map(_findings_of, store, list(paths), processes) for finding in findings]
 
-    return [finding for findings in forked_map(findings_of, paths, processes) for finding in findings]
+
+def _findings_of(store: Store, path: Path) -> list[Finding]:
+    text = path.read_text(encoding="utf-8")
+    name = path.name.removesuffix(".rq")
+    try:
+        solutions = store.query(text)
+    except StoreError as error:
+        return [Finding(VIOLATION, f"query:{name}", str(path), message=f"the check cannot run: {error}")]
+    variables = [v.value for v in solutions.variables]
+    message = query_title(text) or name
+    findings = []
+    for solution in solutions:
+        row = {v: solution[v] for v in variables}
+        focus = row.get("focus") or row.get("this") or next(
+            (value for value in row.values() if isinstance(value, ox.NamedNode)), None)
+        rest = ", ".join(f"{k}={_short(term_text(v))}" for k, v in row.items() if v is not None and v != focus)
+        findings.append(Finding(VIOLATION, f"query:{name}", term_text(focus), term_text(row.get("path")),
+                                message, rest))
+    return findings
 
 
 # --- quotes and texts at their offsets ---------------------------------------------------------------------------

@@ -72,8 +72,23 @@ class Store:
     def __init__(self, path: Path | None = None):
         self._store = ox.Store(str(path)) if path else ox.Store()
         self.on_disk = bool(path)
+        self.path = Path(path) if path else None
         if path:
             _ON_DISK.add(self)
+
+    @classmethod
+    def read_only(cls, path: Path) -> "Store":
+        """The on-disk store at `path` opened read-only (RocksDB as a second reader beside the process that holds
+        it; what that process writes after the opening is not seen: flush it first)."""
+        store = cls.__new__(cls)
+        store._store, store.on_disk, store.path = ox.Store.read_only(str(path)), True, Path(path)
+        _ON_DISK.add(store)
+        return store
+
+    def flush(self) -> None:
+        """Write what the store holds in memory to its files (on disk), for readers that open them."""
+        if self.on_disk:
+            self._store.flush()
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add Oxigraph quads in one transaction (all or nothing)."""

@@ -160,6 +160,36 @@ def test_forked_and_single_process_validation_find_the_same(tiny_triples, monkey
     assert len(found) >= 10 and any(c.startswith("query:") for c in found), sorted(found)
 
 
+def test_a_disk_store_is_validated_by_spawned_readers_that_find_the_same(tiny_triples, tmp_path, monkeypatch):
+    """On disk the queries go to spawned processes that open the store read-only (a fork is not safe beside
+    RocksDB's threads); the report is the one process's, and the store stays writable here."""
+    import gc
+    import multiprocessing
+
+    broken = [c for c in CASES if c["expect"].startswith(("shacl:", "query:")) and "floors" not in c]
+    memory = tiny_store(tiny_triples, ";\n".join(c["update"].strip().rstrip(";") for c in broken))
+    disk = Store(tmp_path / "store")
+    disk.add(memory.raw())  # in one transaction, not yet flushed: the readers must still see it
+    contexts, pool_init = [], ProcessPoolExecutor.__init__
+
+    def counting(pool, *args, **kw):
+        contexts.append(kw.get("mp_context"))
+        pool_init(pool, *args, **kw)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__", counting)
+    single = check(disk, processes=1)
+    assert not contexts
+    spawned = check(disk, processes=2)
+    assert contexts and all(c.get_start_method() == "spawn" for c in contexts), contexts
+    assert spawned.findings == single.findings == check(memory, processes=1).findings
+    assert spawned.ran == single.ran
+    disk.add([ox.Quad(ox.NamedNode("http://example.org/still"), ox.NamedNode("http://example.org/writable"),
+                      ox.Literal("yes"))])
+    del disk
+    gc.collect()
+    assert multiprocessing.active_children() == []
+
+
 # --- reports, floors files, queries --------------------------------------------------------------------------------
 
 def test_the_report_names_check_focus_path_and_message(tiny_triples):
