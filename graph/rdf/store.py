@@ -78,17 +78,20 @@ class Store:
 
     @classmethod
     def read_only(cls, path: Path) -> "Store":
-        """The on-disk store at `path` opened read-only (RocksDB as a second reader beside the process that holds
-        it; what that process writes after the opening is not seen: flush it first)."""
+        """The on-disk store at `path` opened read-only: a checkpoint (`checkpoint`), which no process writes
+        (Oxigraph leaves a read-only store beside a writer undefined)."""
         store = cls.__new__(cls)
         store._store, store.on_disk, store.path = ox.Store.read_only(str(path)), True, Path(path)
         _ON_DISK.add(store)
         return store
 
-    def flush(self) -> None:
-        """Write what the store holds in memory to its files (on disk), for readers that open them."""
-        if self.on_disk:
-            self._store.flush()
+    def checkpoint(self, target: Path) -> None:
+        """A consistent copy of this on-disk store at `target` (a folder not yet there), made of hard links to its
+        files where it can (RocksDB's checkpoint, Oxigraph's `backup`): for readers in other processes, which may
+        open it read-only while this store goes on."""
+        if not self.on_disk:
+            raise StoreError("only a store on disk has a checkpoint")
+        self._store.backup(str(target))
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add Oxigraph quads in one transaction (all or nothing)."""

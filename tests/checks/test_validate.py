@@ -161,8 +161,8 @@ def test_forked_and_single_process_validation_find_the_same(tiny_triples, monkey
 
 
 def test_a_disk_store_is_validated_by_spawned_readers_that_find_the_same(tiny_triples, tmp_path, monkeypatch):
-    """On disk the queries go to spawned processes that open the store read-only (a fork is not safe beside
-    RocksDB's threads); the report is the one process's, and the store stays writable here."""
+    """On disk the queries go to spawned processes that open a checkpoint of the store read-only (a fork is not
+    safe beside RocksDB's threads); the report is the one process's, and the store stays writable here."""
     import gc
     import multiprocessing
 
@@ -183,6 +183,7 @@ def test_a_disk_store_is_validated_by_spawned_readers_that_find_the_same(tiny_tr
     assert contexts and all(c.get_start_method() == "spawn" for c in contexts), contexts
     assert spawned.findings == single.findings == check(memory, processes=1).findings
     assert spawned.ran == single.ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # the readers' checkpoint is gone
     disk.add([ox.Quad(ox.NamedNode("http://example.org/still"), ox.NamedNode("http://example.org/writable"),
                       ox.Literal("yes"))])
     del disk
