@@ -12,10 +12,7 @@ endpoint `https://w3id.org/hongqiao-kg/sparql` (the layout `hqkg serve` gives a 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ from rdflib.term import Node
 
 from graph import resources
 from graph import __version__
+from graph.outputs.gnusort import DistinctCount
 from graph.ingest.yamlfile import DataError, LineMapping, read_yaml
 from graph.rdf.namespaces import (
     curie,
@@ -438,40 +436,6 @@ class Tally:
                       classes, props, vocabularies, sources,
                       _examples(numbered, Counter({URIRef(o[1:-1]): n for o, n in self.named.items()}), sources),
                       self.has_ontology)
-
-
-class DistinctCount:
-    """How many distinct strings were added, counted by `sort -u` (C locale) in a process of its own, fed as they
-    come: exact, in bounded memory, and beside the Python that feeds it. Strings hold no newline (an N-Triples term
-    escapes it)."""
-
-    def __init__(self, memory: str = "256M", folder: Path | None = None):
-        from graph.outputs.streamed import sort_program  # the one place that finds GNU sort
-
-        spill = str(folder or tempfile.gettempdir())  # where sort writes its runs above `memory`
-        self._sort = subprocess.Popen([sort_program(), "-u", "-S", memory, "-T", spill],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"})
-        self._buffer: list[str] = []
-
-    def add(self, value: str) -> None:
-        self._buffer.append(value)
-        if len(self._buffer) >= 20_000:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._buffer:
-            self._sort.stdin.write(("\n".join(self._buffer) + "\n").encode())
-            self._buffer = []
-
-    def count(self) -> int:
-        """The count (once: the sort ends). sort writes nothing before its input ends, so reading after cannot block
-        it."""
-        self._flush()
-        self._sort.stdin.close()
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: self._sort.stdout.read(1 << 20), b""))
-        if self._sort.wait():
-            raise RuntimeError(f"sort -u failed (exit {self._sort.returncode}) counting distinct objects")
-        return lines
 
 
 def _examples(numbers: dict[URIRef, int], named: Counter, sources: list[tuple[URIRef, URIRef]]) -> list:

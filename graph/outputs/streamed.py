@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,16 +23,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.outputs.describe import Counts, Statistics, Tally, description_graph
+from graph.outputs.gnusort import sort_file
 from graph.rdf.store import Store
 
 # GNU sort's buffer for each graph's sort: above it, sort writes sorted runs to files and merges them.
 SORT_MEMORY = "512M"
-SORT_PLACES = ("/usr/bin/sort", "/bin/sort")
 _PIECE = 50_000  # lines a piece of graph.nt, graph.ttl and graph.jsonld
-
-
-class SortError(RuntimeError):
-    """GNU sort missing or failing."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ def sorted_graphs(store: Store, folder: Path, base: str, processes: int | None =
         raw.dump(dumped, ox.RdfFormat.N_TRIPLES, from_graph=g)
         if g in blanks:
             _replace_blank_lines(dumped, blanks[g])
-        _sort(dumped, ordered, folder, processes)
+        sort_file(dumped, ordered, folder, SORT_MEMORY, processes)
         dumped.unlink()
         size = _line_count(ordered)
         if size:
@@ -96,26 +89,6 @@ def _replace_blank_lines(path: Path, canonical: list[str]) -> None:
         out.writelines(line for line in lines if not _has_blank(line))
         out.writelines(canonical)
     kept.replace(path)
-
-
-def sort_program() -> str:
-    """GNU sort (coreutils): on PATH, else where Debian puts it (a build may run with a PATH of its own)."""
-    found = shutil.which("sort") or next((p for p in SORT_PLACES if os.access(p, os.X_OK)), None)
-    if found is None:
-        raise SortError("cannot find GNU sort (coreutils), which the exports sort their graphs with: "
-                        f"not on PATH, nor at {', '.join(SORT_PLACES)}")
-    return found
-
-
-def _sort(source: Path, target: Path, folder: Path, processes: int | None) -> None:
-    command = [sort_program(), "-u", "-S", SORT_MEMORY, f"--parallel={max(1, processes or os.cpu_count() or 1)}",
-               "-T", str(folder), "-o", str(target), str(source)]
-    try:
-        done = subprocess.run(command, env={**os.environ, "LC_ALL": "C"}, capture_output=True)
-    except OSError as error:
-        raise SortError(f"cannot run GNU sort for the exports: {error}") from None
-    if done.returncode:
-        raise SortError(f"sort of {source} failed: {done.stderr.decode(errors='replace').strip()}")
 
 
 def _line_count(path: Path) -> int:

@@ -8,8 +8,9 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from graph.outputs import export, streamed
-from graph.outputs.describe import DistinctCount, description_graph
+from graph.outputs import export, gnusort, streamed
+from graph.outputs.describe import description_graph
+from graph.outputs.gnusort import DistinctCount
 from graph.outputs.export import (
     FORMATS, ExportError, dataset_counts, dataset_from_store, store_counts, void_bytes, write_store_exports,
 )
@@ -139,15 +140,15 @@ def test_a_failing_writer_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
 
 def test_gnu_sort_is_found_without_path(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
-    assert streamed.sort_program() in streamed.SORT_PLACES
+    assert gnusort.sort_program() in gnusort.SORT_PLACES
     names, _ = write_store_exports(tmp_path, tiny_store(), B)
     assert (tmp_path / "graph.nt").stat().st_size > 0
 
 
 def test_without_gnu_sort_the_error_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
-    monkeypatch.setattr(streamed, "SORT_PLACES", (str(tmp_path / "nowhere" / "sort"),))
-    with pytest.raises(streamed.SortError, match="GNU sort"):
+    monkeypatch.setattr(gnusort, "SORT_PLACES", (str(tmp_path / "nowhere" / "sort"),))
+    with pytest.raises(gnusort.SortError, match="GNU sort"):
         write_store_exports(tmp_path, tiny_store(), B)
     assert list(tmp_path.iterdir()) == []
 
