@@ -209,16 +209,8 @@ class Dataset:
         return self._descriptions[metadata]
 
 
-def _triple_key(t: OxTriple) -> tuple[str, str, str]:
-    return t[0].value, t[1].value, str(t[2])
-
-
 def _graph_key(g) -> str:
     return g.value if isinstance(g, ox.NamedNode) else ""
-
-
-def _sorted_triples(triples: Iterable[OxTriple]) -> list[OxTriple]:
-    return sorted(set(triples), key=_triple_key)
 
 
 def canonical(quads: Iterable[ox.Quad]) -> tuple[ox.Quad, ...]:
@@ -278,14 +270,18 @@ def dataset_from_store(store: Store, base: str = DEFAULT_BASE) -> Dataset:
 
 def load_dataset(path: Path) -> Dataset:
     """A build folder or an RDF file (store.graph_file); its base is read from its description."""
+    return dataset_from_store(*load_store(path))
+
+
+def load_store(path: Path) -> tuple[Store, str]:
+    """A build folder or an RDF file (store.graph_file) in a store of its own, and the base its description gives."""
     path = graph_file(path)
     store = Store()
     store.load(path)
     try:
-        base = detect_base(store)
+        return store, detect_base(store)
     except ExportError as error:
         raise ExportError(f"{path}: {error}") from None
-    return dataset_from_store(store, base)
 
 
 def detect_base(store: Store) -> str:
@@ -450,13 +446,7 @@ def export(source: Path, fmt: str, out: Path | None = None, base: str | None = N
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "all" and out is None:
         raise ExportError("--format all needs --out FOLDER")
-    path = graph_file(source)
-    store = Store()
-    store.load(path)
-    try:
-        found = detect_base(store)
-    except ExportError as error:
-        raise ExportError(f"{path}: {error}") from None
+    store, found = load_store(source)
     if base is not None and check_base(base) != found:
         moved = rebase(dataset_from_store(store, found), base)
         store, found = Store(), base
@@ -522,10 +512,8 @@ def write_store_exports(out_dir: Path, store: Store, base: str = DEFAULT_BASE, m
                 packing.append(pool.submit(gzip_file, targets[key], zipped[key]))
 
         graphs = streamed.sorted_graphs(store, folder, base, processes)
-        bits = {g.key: 1 << i for i, g in enumerate(graphs)}
-        asserted = sum(bit for key, bit in bits.items() if key not in {f"{base}graph/{n}" for n in NOT_ASSERTED})
-        data = asserted & ~bits.get(f"{base}graph/ontology", 0)
-        counting = streamed.MergedPass(graphs, base, f"{base}graph/inferred", asserted)
+        counting, asserted, ontology_bit = _merged_pass(graphs, base)
+        data = asserted & ~ontology_bit
         nt_path = targets.get("nt", folder / "asserted.nt")
         only_ontology = folder / "ontology-only.txt"  # asserted lines graph.ttl's data leaves to its ontology part
         with open(nt_path, "wb") as nt, open(only_ontology, "w", encoding="utf-8") as only:
@@ -601,24 +589,19 @@ def store_counts(store: Store, base: str = DEFAULT_BASE, metadata: DatasetMetada
     """The counts write_store_exports returns, nothing written (for a build without its exports step)."""
     with tempfile.TemporaryDirectory(prefix="hqkg-counts-") as folder:
         graphs = streamed.sorted_graphs(store, Path(folder), base)
-        bits = {g.key: 1 << i for i, g in enumerate(graphs)}
-        asserted = sum(bit for key, bit in bits.items() if key not in {f"{base}graph/{n}" for n in NOT_ASSERTED})
-        counting = streamed.MergedPass(graphs, base, f"{base}graph/inferred", asserted)
+        counting, _, _ = _merged_pass(graphs, base)
         for piece in streamed.pieces(streamed.merged(graphs)):
             counting.count(piece)
         description = _description(counting.statistics(), metadata or load_metadata(), base)
         return counting.counts(len(description))
 
 
-def _last_subject_start(lines: Sequence[str]) -> int:
-    """Where the last subject's run of `lines` starts (0 if they hold one subject): what may be written now."""
-    if not lines:
-        return 0
-    subject = lines[-1].split(" ", 1)[0] + " "
-    cut = len(lines) - 1
-    while cut > 0 and lines[cut - 1].startswith(subject):
-        cut -= 1
-    return cut
+def _merged_pass(graphs: Sequence[streamed.SortedGraph], base: str) -> tuple[streamed.MergedPass, int, int]:
+    """The counting of the merged lines, and the bit masks of graph.ttl's graphs and of the ontology graph."""
+    bits = {g.key: 1 << i for i, g in enumerate(graphs)}
+    asserted = sum(bit for key, bit in bits.items() if key not in {f"{base}graph/{n}" for n in NOT_ASSERTED})
+    counting = streamed.MergedPass(graphs, base, f"{base}graph/inferred", asserted)
+    return counting, asserted, bits.get(f"{base}graph/ontology", 0)
 
 
 def _ontology_of(graphs: Sequence[streamed.SortedGraph], key: str, base: str) -> Graph:
