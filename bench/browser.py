@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graph.site.pages import PAGE_FILES
+from graph.site.pages import MEASURE_FOLDER, PAGE_FILES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -150,7 +150,7 @@ def open_page(browser, path: Path, timeout_ms: int = 120_000):
     page.on("request", lambda r: problems.append(f"request: {r.url}") if not r.url.startswith("file://") else None)
     started = time.perf_counter()
     page.goto(path.resolve().as_uri())
-    if path.name in PAGE_FILES:
+    if path.name in PAGE_FILES or path.parent.name == MEASURE_FOLDER:  # a page drawn by hq-pages.js
         page.wait_for_function("window.hq && window.hq.ready", timeout=timeout_ms)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     return page, time.perf_counter() - started, problems

@@ -40,6 +40,21 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory):
+    """Four texts (the seed, the two of tests/data/cache and an unseen one) whose measure numbers repeat (measure 3
+    of one text is not measure 3 of another), reasoned over as the build's network and pages steps see them."""
+    from graph import pipeline
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [root / "data" / "sources" / "hongqiao-open-hub-measures-2023.txt",
+               *sorted((root / "tests" / "data" / "cache").glob("*.txt")),
+               root / "tests" / "data" / "pipeline" / "unseen-huzhou-measures.txt"]
+    out = tmp_path_factory.mktemp("corpus") / "out"
+    steps = pipeline.select_steps(only=["reason"])
+    return pipeline.build(pipeline.BuildOptions(sources=sources, out=out), steps=steps).store
+
+
+@pytest.fixture(scope="session")
 def graph_file(built) -> Path:
     """The Turtle file of the real build."""
     return built.staging / "graph.ttl"

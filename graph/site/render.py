@@ -13,11 +13,14 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from collections.abc import Iterable
 from pathlib import Path
 from string import Template
 from typing import Any
 
 import pyvis
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from graph.outputs.files import write_atomic
@@ -62,23 +65,33 @@ def script_json(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    """The pages' Jinja2 environment, as pyvis's set_template_dir makes it but with autoescape on, made once so
+    the template is compiled once (a corpus's measure browser renders a page per document)."""
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+
+
 def _template(name: str) -> Template:
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
-def render_view(view: View, links: list[PageLink]) -> str:
-    """The page of `view`: its pyvis Network rendered through our template."""
+def render_view(view: View, links: list[PageLink], file: str | None = None) -> str:
+    """The page of `view`: its pyvis Network rendered through our template. `file`: where the page goes, from the
+    site's root (`measures/<document>.html`); links to lib/ and the other pages are made relative to it."""
+    file = file or f"{view.name}.html"
+    root = "../" * file.count("/")
     net = network_of(view)
     net.set_template_dir(str(TEMPLATES), "page.html")
-    net.templateEnv.autoescape = True
+    net.templateEnv = _environment()  # pyvis makes one per Network: compiling the template took 23 ms a page
     nodes, edges, options = network_data(net)
-    data = view.payload() | {"nodes": nodes, "edges": edges, "options": options}
+    data = view.payload() | {"nodes": nodes, "edges": edges, "options": options, "root": root}
     net.templateEnv.globals.update(
         page={"name": view.name, "title": f"{view.title[0]} · {view.title[1]} — hongqiao-kg",
-              "heading": view.title, "intro": view.intro, "file": f"{view.name}.html",
-              "provisions": bool(view.provisions), "map": view.map},
+              "heading": view.title, "intro": view.intro, "file": file, "section": f"{view.name}.html",
+              "root": root, "provisions": bool(view.provisions), "map": view.map},
         links=links, vis_version=VIS_VERSION, data=Markup(script_json(data)))
-    return net.generate_html(f"{view.name}.html")
+    return net.generate_html(file)
 
 
 def render_index(documents: list[tuple[str, str]], links: list[PageLink], files: list[str]) -> str:
@@ -96,16 +109,19 @@ def render_index(documents: list[tuple[str, str]], links: list[PageLink], files:
     return _template("index.html").substitute(documents=docs, pages=cards, files=listing)
 
 
-def site_text(pages: dict[str, str]) -> str:
-    """Every character the site can show, once each, sorted: its pages (HTML and data) and the script's own
-    strings. (set() per page: a corpus's pages are tens of MB, and a character loop over them took ~30 s.)"""
+def site_text(pages: dict[str, str] | Iterable[str]) -> str:
+    """Every character the site can show, once each, sorted: its pages (HTML and data; a dict of them by name, or
+    the texts, or sets of their characters) and the script's own strings. (set() per page: a corpus's pages are tens
+    of MB, and a character loop over them took ~30 s.)"""
     chars = set((TEMPLATES / "hq-pages.js").read_text(encoding="utf-8"))
-    for text in pages.values():
+    for text in (pages.values() if isinstance(pages, dict) else pages):
         chars |= set(text)
     return "".join(sorted(chars))
 
 
-def copy_assets(out: Path, pages: dict[str, str]) -> None:
+def copy_assets(out: Path, pages: dict[str, str] | Iterable[str]) -> None:
+    """lib/ of the site: vis-network, the script, the style, their licences and the font subset of `pages` (as
+    site_text takes them)."""
     from graph.site.fonts import font_licence, subset_woff2
 
     for source, _ in ASSETS:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from collections.abc import Iterator
 
 from graph.ingest.statements import load_schemes
 from graph.rdf.namespaces import ELI, HQ, HQR, SKOS
@@ -92,6 +93,9 @@ class View:
     shapes: list[dict[str, Any]] = field(default_factory=list)  # map boundaries in canvas units
     provinces: list[int] = field(default_factory=list)  # node ids of the provinces the map filters by
     typed: bool = False  # the map's links are typed linkages (else co-mention pairs)
+    # A corpus's measure browser, one page per document: [zh, en, file from the site's root, document key, this
+    # page?] of each (see graph/site/pages.py); empty when one page shows every provision.
+    measure_pages: list[list] = field(default_factory=list)
 
     def payload(self) -> dict[str, Any]:
         """The page's JSON, minus nodes and edges (they travel in the pyvis Network, graph/site/networks.py).
@@ -101,7 +105,7 @@ class View:
                 "props": self.props, "sources": self.sources, "documents": self.documents,
                 "physics": self.physics, "font": self.font, "map": self.map,
                 "provisions": self.provisions, "shapes": self.shapes, "provinces": self.provinces,
-                "typed": self.typed}
+                "typed": self.typed, "measurePages": self.measure_pages}
 
 
 # ---- styles -------------------------------------------------------------------------------------------------
@@ -129,13 +133,45 @@ def class_styles(facts: GraphFacts) -> dict[str, dict[str, Any]]:
     return styles
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the views of one GraphFacts derive alike: each thing's regions, the quotes naming each entity, each
+    thing's links out and the drawn provisions of each document in reading order. Made once when a corpus's measure
+    pages are drawn one document at a time (each of these walks every link or provision)."""
+
+    reach: dict[str, frozenset[str]]
+    naming: dict[str, list[Quote]]
+    outgoing: dict[str, list[Link]]
+    provisions: dict[str, list]  # document IRI -> its ProvisionTexts that are things, in reading order
+    # document IRI -> entity -> the quotes of that document's provisions naming it (a document's page quotes its
+    # own words: with the corpus's words every page carried every region's 40 quotes, 0.7 MB a page at 10^6)
+    naming_in: dict[str, dict[str, list[Quote]]]
+    several_documents: bool  # the graph holds the text of several documents: quotes say which one they are from
+    areas: dict[str, bool] = field(default_factory=dict)  # class -> is it a policy area (filled as asked)
+
+    @classmethod
+    def of(cls, facts: GraphFacts) -> "Shared":
+        outgoing: dict[str, list[Link]] = defaultdict(list)
+        naming_in: dict[str, dict[str, list[Quote]]] = defaultdict(lambda: defaultdict(list))
+        for link in facts.links:
+            outgoing[link.source].append(link)
+            for q in link.quotes:
+                naming_in[document_of(q.provision)][link.target].append(q)
+        provisions: dict[str, list] = defaultdict(list)
+        for p in sorted((p for p in facts.provisions.values() if p.iri in facts.things), key=_provision_order):
+            provisions[document_of(p.iri)].append(p)
+        return cls(facts.region_reach(), facts.quotes_naming(), dict(outgoing), dict(provisions),
+                   {d: dict(named) for d, named in naming_in.items()},
+                   len({document_of(p) for p in facts.provisions}) > 1)
+
+
 class _Builder:
     """Collects a view's nodes and edges with small integer ids, classes and region filter options."""
 
-    def __init__(self, facts: GraphFacts, styles: dict[str, dict[str, Any]]):
+    def __init__(self, facts: GraphFacts, styles: dict[str, dict[str, Any]], shared: "Shared | None" = None):
         self.facts, self.styles = facts, styles
-        self.reach = facts.region_reach()
-        self.naming = facts.quotes_naming()
+        self.shared = shared = shared or Shared.of(facts)
+        self.reach, self.naming = shared.reach, shared.naming
         self.ids: dict[str, int] = {}
         self.nodes: list[dict[str, Any]] = []
         self.edges: list[dict[str, Any]] = []
@@ -144,8 +180,7 @@ class _Builder:
         self.region_ids: dict[str, int] = {}
         self.prop_ids: dict[tuple, int] = {}
         self.source_ids: dict[str, int] = {}
-        # Quotes say which document they are from only when the graph holds the text of several.
-        self.several_documents = len({document_of(p) for p in facts.provisions}) > 1
+        self.several_documents = shared.several_documents
         self.with_text = True  # the measure page shows the text beside the drawing, not in the details too
 
     def node(self, iri: str, cls: str | None = None, size: float = 14.0, extra_facts=()) -> int:
@@ -271,7 +306,12 @@ class _Builder:
 
     def _is_area(self, iri: str) -> bool:
         thing = self.facts.things.get(iri)
-        return thing is not None and _is_policy_area(self.facts, thing.cls)
+        if thing is None:
+            return False
+        areas = self.shared.areas
+        if thing.cls not in areas:  # asked ~100,000 times for a corpus's pages, of a few dozen classes
+            areas[thing.cls] = _is_policy_area(self.facts, thing.cls)
+        return areas[thing.cls]
 
     def _class(self, cls: str) -> int:
         return self.class_ids.setdefault(cls, len(self.class_ids))
@@ -347,15 +387,15 @@ def _geo_positions(facts: GraphFacts, regions) -> dict[str, tuple[float, float]]
 
 # ---- the views ----------------------------------------------------------------------------------------------
 
-def whole_graph_view(facts: GraphFacts, styles) -> View:
+def whole_graph_view(facts: GraphFacts, styles, shared: Shared | None = None) -> View:
     """Every drawable thing and every link between them; regions start from the map, then a spring layout.
 
     A corpus (more than AGGREGATE_PROVISIONS provisions) is drawn one document at a time instead of one provision
     at a time: each document stands for its provisions, and a link from a document to a thing counts (and quotes)
     the provisions that name it. The measure page still shows every provision."""
     if len(facts.provisions) > AGGREGATE_PROVISIONS:
-        return _aggregated_graph_view(facts, styles)
-    b = _Builder(facts, styles)
+        return _aggregated_graph_view(facts, styles, shared)
+    b = _Builder(facts, styles, shared)
     degree: dict[str, int] = defaultdict(int)
     for link in facts.links:
         degree[link.source] += 1
@@ -375,8 +415,8 @@ def whole_graph_view(facts: GraphFacts, styles) -> View:
                    "show the class."))
 
 
-def _aggregated_graph_view(facts: GraphFacts, styles) -> View:
-    b = _Builder(facts, styles)
+def _aggregated_graph_view(facts: GraphFacts, styles, shared: Shared | None = None) -> View:
+    b = _Builder(facts, styles, shared)
     provision_family = str(HQ.Provision)
     kept = [t.iri for t in facts.things.values() if t.family != provision_family]
     keep = set(kept)
@@ -420,11 +460,11 @@ def _aggregated_graph_view(facts: GraphFacts, styles) -> View:
                    "a link counts those that name the thing."))
 
 
-def infrastructure_view(facts: GraphFacts, styles) -> View:
+def infrastructure_view(facts: GraphFacts, styles, shared: Shared | None = None) -> View:
     """Infrastructure as corridors between places: a project that connects several regions (a railway) is a line
     through them, west to east, coloured by its class; a project with one place (a port, an airport, a data-centre
     cluster) is a node beside it. A click on either shows the project."""
-    b = _Builder(facts, styles)
+    b = _Builder(facts, styles, shared)
     projects = [t.iri for t in facts.of_family(HQ.InfrastructureProject)]
     project_set = set(projects)
     places = [link for link in facts.links if link.source in project_set and link.prop in PROJECT_PLACES]
@@ -492,11 +532,12 @@ def boundaries() -> tuple[dict, ...]:
     return tuple(json.loads(BOUNDARIES.read_text(encoding="utf-8"))["features"])
 
 
-def region_network_view(facts: GraphFacts, styles, network, linkages: list[Linkage] | None = None) -> View:
+def region_network_view(facts: GraphFacts, styles, network, linkages: list[Linkage] | None = None,
+                        shared: Shared | None = None) -> View:
     """The map of the Delta: boundaries, regions at their places, and the linkages between them as lines coloured
     by kind and as wide as their count. Typed linkages when the graph has them (`linkages`), else the co-mention
     pairs of the region network of graph/outputs/network.py."""
-    b = _Builder(facts, styles)
+    b = _Builder(facts, styles, shared)
     measures_by_number = _measures_by_number(facts)
     order = sorted(network.nodes, key=str)
     for key in order:
@@ -643,14 +684,40 @@ def _is_a(facts: GraphFacts, cls: str, wanted: str) -> bool:
     return False
 
 
-def measure_view(facts: GraphFacts, styles) -> View:
-    """Every provision with its text, the things it names highlighted, and its neighbourhood."""
-    b = _Builder(facts, styles)
+def measure_documents(facts: GraphFacts) -> list[str] | None:
+    """The documents whose provisions the measure view draws, in order, when a corpus's measure page is one page per
+    document (more than AGGREGATE_PROVISIONS provisions, as for the whole graph: one page of every provision was
+    8 MB at 120 texts and about 60 MB at 1,250); None when one page shows them all."""
+    if len(facts.provisions) <= AGGREGATE_PROVISIONS:
+        return None
+    return sorted({document_of(p.iri) for p in facts.provisions.values() if p.iri in facts.things})
+
+
+def measure_views(facts: GraphFacts, styles, shared: Shared | None = None) -> Iterator[tuple[str | None, View]]:
+    """(document, its measure view) for each page of the measure browser, one at a time (a corpus's pages are drawn
+    and written one by one, so only one is held); (None, the one view) when one page shows every provision."""
+    documents = measure_documents(facts)
+    shared = shared or Shared.of(facts)
+    if documents is None:
+        yield None, measure_view(facts, styles, shared=shared)
+        return
+    for document in documents:
+        yield document, measure_view(facts, styles, document, shared)
+
+
+def measure_view(facts: GraphFacts, styles, document: str | None = None, shared: Shared | None = None) -> View:
+    """Every provision with its text, the things it names highlighted, and its neighbourhood; `document`: only
+    that document's provisions (a corpus's page of one document, see measure_documents)."""
+    shared = shared or Shared.of(facts)
+    b = _Builder(facts, styles, shared)
     b.with_text = False
-    outgoing: dict[str, list[Link]] = defaultdict(list)
-    for link in facts.links:
-        outgoing[link.source].append(link)
-    provisions = sorted((p for p in facts.provisions.values() if p.iri in facts.things), key=_provision_order)
+    if document is not None:
+        b.naming = shared.naming_in.get(document, {})
+    outgoing = shared.outgoing
+    if document is None:
+        provisions = [p for found in shared.provisions.values() for p in found]
+    else:
+        provisions = shared.provisions.get(document, [])
     entries = []
     for p in provisions:
         edges: list[tuple[str, str, str, list[Quote]]] = []
@@ -675,13 +742,16 @@ def measure_view(facts: GraphFacts, styles) -> View:
                     mentions.append((q, b.ids[target]))
         title_segments, text_segments = highlight(p, mentions)
         zh, en = facts.label(p.iri)
-        entries.append({"node": b.ids[p.iri], "key": _hash_key(p.iri), "zh": zh, "en": en,
+        entries.append({"node": b.ids[p.iri], "key": page_key(p.iri), "zh": zh, "en": en,
                         "title": title_segments, "text": text_segments,
                         "nodes": ids, "edges": edge_ids})
-    view = b.view("measures", ("条款浏览", "Measures"),
-                  ("选择一条条款：原文中点名的实体以高亮显示，右侧为其关联网络。",
-                   "Pick a provision: the things its text names are highlighted, and its neighbourhood is drawn "
-                   "beside it."), physics=False)
+    intro = ("选择一条条款：原文中点名的实体以高亮显示，右侧为其关联网络。",
+             "Pick a provision: the things its text names are highlighted, and its neighbourhood is drawn beside it.")
+    if document is not None:
+        intro = ("语料每份文件一页：选择文件和其中一条条款，原文中点名的实体以高亮显示，右侧为其关联网络。",
+                 "One page per document of the corpus: pick a document and one of its provisions; the things its "
+                 "text names are highlighted, and its neighbourhood is drawn beside it.")
+    view = b.view("measures", ("条款浏览", "Measures"), intro, physics=False)
     view.provisions = entries
     return view
 
@@ -746,7 +816,8 @@ def _provision_order(p) -> tuple:
     return (document_of(p.iri), p.start is None, p.start or 0, p.iri)
 
 
-def _hash_key(iri: str) -> str:
+def page_key(iri: str) -> str:
+    """What a page's address names a thing by after '#': its IRI less the resource base (`document/<d>/measure/<n>`)."""
     base = str(HQR)
     return iri[len(base):] if iri.startswith(base) else iri
 

@@ -128,23 +128,6 @@ def test_cli_network(graph_file, tmp_path):
     assert missing.exit_code == 1 and "graph file not found" in missing.stderr
 
 
-@pytest.fixture(scope="module")
-def corpus_store(tmp_path_factory):
-    """Four texts whose measure numbers repeat (measure 3 of one text is not measure 3 of another), reasoned over as
-    the build's network step sees them."""
-    from pathlib import Path
-
-    from graph import pipeline
-
-    root = Path(__file__).resolve().parents[2]
-    sources = [root / "data" / "sources" / "hongqiao-open-hub-measures-2023.txt",
-               *sorted((root / "tests" / "data" / "cache").glob("*.txt")),
-               root / "tests" / "data" / "pipeline" / "unseen-huzhou-measures.txt"]
-    out = tmp_path_factory.mktemp("corpus") / "out"
-    steps = pipeline.select_steps(only=["reason"])
-    return pipeline.build(pipeline.BuildOptions(sources=sources, out=out), steps=steps).store
-
-
 def test_a_corpus_counts_measures_not_their_numbers(corpus_store):
     from graph.query.named import run_named
     from graph.rdf.terms import text

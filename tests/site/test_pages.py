@@ -531,3 +531,136 @@ def test_hostile_label_stays_text(browser, hostile, name):
     finally:
         page.close()
 
+
+
+# ---- a corpus's measure browser: one page per document --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def by_document(corpus_store, tmp_path_factory):
+    """The four texts of `corpus_store` drawn as a corpus (the threshold lowered below their provisions): the pages
+    written one page per document, and the same graph's one-page measure view to hold them to."""
+    from graph.site import views
+
+    facts = read_graph(corpus_store)
+    one_page = measure_view(facts, class_styles(facts))
+    out = tmp_path_factory.mktemp("by-document") / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(views, "AGGREGATE_PROVISIONS", 10)
+        summary = write_site(corpus_store, out)
+    return out, corpus_store, one_page, summary
+
+
+def _provisions_of(store: Store) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for provision, document in values(store, "SELECT ?p ?d WHERE { ?p a hq:Provision ; eli:is_part_of+ ?d . "
+                                             "?d a hq:PolicyDocument }", "p", "d"):
+        found.setdefault(document, set()).add(provision)
+    return found
+
+
+def _entries(page: dict) -> dict[str, tuple]:
+    """Each provision of a measure page by key: its text, the IRIs its words highlight, the IRIs drawn with it."""
+    iri = {n["id"]: n["iri"] for n in page["nodes"]}
+    return {e["key"]: ("".join(s[0] for s in e["text"]),
+                       frozenset(iri[n] for s in e["text"] + e["title"] for n in s[1]),
+                       frozenset(iri[n] for n in e["nodes"])) for e in page["provisions"]}
+
+
+def test_a_corpus_measure_browser_is_one_page_per_document(by_document):
+    out, store, one_page, summary = by_document
+    provisions = _provisions_of(store)
+    assert len(provisions) == 4
+    first, *others = sorted(provisions)
+    files = {first: out / "measures.html"} | {d: out / "measures" / f"{d.rsplit('/', 1)[-1]}.html" for d in others}
+    pages = {d: payload(f) for d, f in files.items()}
+    whole = _entries(one_page.payload() | {"nodes": one_page.nodes})
+    seen: dict[str, tuple] = {}
+    for document, page in pages.items():
+        entries = _entries(page)
+        # its own provisions, each as the one-page browser draws it (text, highlights, neighbourhood)
+        assert {HQR + key for key in entries} == provisions[document], document
+        assert entries == {key: whole[key] for key in entries}
+        seen |= entries
+        # every page offers every document, this one marked, by files that exist from the site's root
+        assert [m[2] for m in page["measurePages"]] == [files[d].relative_to(out).as_posix() for d in sorted(files)]
+        assert [m[4] for m in page["measurePages"]] == [d == document for d in sorted(files)]
+        assert all((out / m[2]).is_file() and HQR + m[3] == d for m, d in zip(page["measurePages"], sorted(files)))
+        assert (files[document].parent / page["root"] / "lib" / "hq-pages.js").is_file()
+        # a document's page quotes its own words on the things it names
+        named = [q for n in page["nodes"] for q in n.get("quotes", ())]
+        assert named and all(page["sources"][q[0]][3] == 0 and
+                             page["documents"][0] == list(read_graph_label(store, document)) for q in named)
+    assert seen == whole, "the pages together are not the one-page browser"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "measures/" not in index, "a measure page is listed among the other files"
+    nodes = sum(len(p["nodes"]) for p in pages.values())
+    assert summary.pages["measures.html"] == (nodes, sum(len(p["edges"]) for p in pages.values()))
+
+
+def read_graph_label(store: Store, iri: str) -> tuple[str, str]:
+    return read_graph(store).label(iri)
+
+
+def test_measure_page_files_are_plain_names_or_hashes():
+    from graph.site.pages import measure_page_files
+
+    docs = [HQR + "document/a-1", HQR + "document/b.2", HQR + "document/上海", "urn:x:b.2", HQR + "document/.."]
+    files = measure_page_files(docs)
+    assert files[docs[0]] == "measures.html" and files[docs[1]] == "measures/b.2.html"
+    assert all(re.fullmatch(r"measures/document-[0-9a-f]{16}\.html", files[d]) for d in docs[2:])
+    assert len(set(files.values())) == len(docs) and files == measure_page_files(docs)
+
+
+def test_a_failed_page_leaves_the_site_as_it_was(corpus_store, tmp_path, monkeypatch):
+    from graph.site import pages, views
+
+    out = tmp_path / "site"
+    write_site(corpus_store, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    rendered = []
+
+    def failing(view, links, file=None):
+        rendered.append(file)
+        if len(rendered) == 6:
+            raise RuntimeError("no room left")
+        return original(view, links, file)
+
+    original = pages.render_view
+    monkeypatch.setattr(pages, "render_view", failing)
+    monkeypatch.setattr(views, "AGGREGATE_PROVISIONS", 10)
+    with pytest.raises(RuntimeError, match="no room left"):
+        write_site(corpus_store, out)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_measure_browser_goes_from_document_to_document(browser, by_document):
+    out, store, _, _ = by_document
+    provisions = _provisions_of(store)
+    first, second, *_ = sorted(provisions)
+    page, problems, _ = opened(browser, out / "measures.html")
+    try:
+        assert page.is_visible("#measure-document-select")
+        assert page.evaluate("hq.data.provisions.every(p => p.key.startsWith(hq.data.measurePages[0][3] + '/'))")
+        with page.expect_navigation():
+            page.select_option("#measure-document-select", "1")
+        page.wait_for_function("window.hq && window.hq.ready")
+        assert page.url.split("#")[0].endswith("/measures/" + second.rsplit("/", 1)[-1] + ".html")
+        assert page.evaluate("document.querySelector('#measure-document-select').value") == "1"
+        keys = page.evaluate("hq.data.provisions.map(p => p.key)")
+        assert {HQR + k for k in keys} == provisions[second]
+        # a link to a provision of another document lands on that document's page, showing it
+        wanted = max(provisions[second])
+        key = wanted[len(HQR):]
+        page.goto((out / "measures.html").resolve().as_uri() + "#" + key)
+        page.wait_for_function("window.hq && window.hq.ready && hq.data.provisions.length")
+        page.wait_for_function("k => location.hash === '#' + k", arg=key)
+        assert "/measures/" in page.url
+        text = values(store, f"SELECT ?t WHERE {{ <{wanted}> hq:text ?t }}", "t")
+        if text:
+            assert page.inner_text("#provision-text") == text[0][0]
+        assert page.evaluate("(k) => hq.data.provisions.findIndex(p => p.key === k)", key) == \
+            int(page.evaluate("document.querySelector('#provision-select').value"))
+        assert page.inner_text("nav a[aria-current=page]").startswith("条款浏览")
+        assert problems == []
+    finally:
+        page.close()

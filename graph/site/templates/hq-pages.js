@@ -750,10 +750,31 @@
     if (history.replaceState) history.replaceState(null, "", "#" + entry.key);
     return true;
   }
-  if (data.provisions.length) {
+  // A corpus's measure browser is one page per document (data.measurePages: [zh, en, file from the site's root,
+  // document key, current]): a selector goes to another document's page, and a link to a provision of another
+  // document (#document/<d>/measure/<n>) is sent on to that document's page.
+  var measurePages = data.measurePages || [];
+  var wanted = decodeURIComponent(location.hash.slice(1));
+  var elsewhere = null;
+  if (measurePages.length) {
+    var documentPick = document.getElementById("measure-document-select");
+    documentPick.closest("label").hidden = false;
+    measurePages.forEach(function (p, i) {
+      option(documentPick, i, p[1] && p[1] !== p[0] ? p[0] + " " + p[1] : p[0]);
+      if (p[4]) documentPick.value = String(i);
+    });
+    documentPick.addEventListener("change", function () {
+      location.href = data.root + measurePages[Number(documentPick.value)][2];
+    });
+    if (wanted && !data.provisions.some(function (p) { return p.key === wanted; })) {
+      elsewhere = measurePages.find(function (p) { return !p[4] && wanted.indexOf(p[3] + "/") === 0; }) || null;
+    }
+  }
+  if (elsewhere) {
+    location.replace(data.root + elsewhere[2] + "#" + wanted);
+  } else if (data.provisions.length) {
     data.provisions.forEach(function (p, i) { option(provisionSelect, i, p.zh + " " + p.en); });
     provisionSelect.addEventListener("change", function () { showProvision(Number(provisionSelect.value)); });
-    var wanted = decodeURIComponent(location.hash.slice(1));
     var start = data.provisions.findIndex(function (p) { return p.key === wanted; });
     if (start < 0) {  // the first measure, not the preamble
       start = data.provisions.findIndex(function (p) { return nodesById.get(p.node).iri.indexOf("/measure/") >= 0; });
