@@ -135,6 +135,3 @@ def copy_assets(out: Path, pages: dict[str, str] | Iterable[str]) -> None:
     write_atomic(lib / FONT_FILE, font)
     write_atomic(lib / FONT_LICENCE, font_licence())
 
-
-def write_text(path: Path, text: str) -> None:
-    write_atomic(path, text)

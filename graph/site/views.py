@@ -684,20 +684,18 @@ def _is_a(facts: GraphFacts, cls: str, wanted: str) -> bool:
     return False
 
 
-def measure_documents(facts: GraphFacts) -> list[str] | None:
+def measure_documents(facts: GraphFacts, shared: Shared) -> list[str] | None:
     """The documents whose provisions the measure view draws, in order, when a corpus's measure page is one page per
     document (more than AGGREGATE_PROVISIONS provisions, as for the whole graph: one page of every provision was
     8 MB at 120 texts and about 60 MB at 1,250); None when one page shows them all."""
-    if len(facts.provisions) <= AGGREGATE_PROVISIONS:
-        return None
-    return sorted({document_of(p.iri) for p in facts.provisions.values() if p.iri in facts.things})
+    return None if len(facts.provisions) <= AGGREGATE_PROVISIONS else list(shared.provisions)
 
 
 def measure_views(facts: GraphFacts, styles, shared: Shared | None = None) -> Iterator[tuple[str | None, View]]:
     """(document, its measure view) for each page of the measure browser, one at a time (a corpus's pages are drawn
     and written one by one, so only one is held); (None, the one view) when one page shows every provision."""
-    documents = measure_documents(facts)
     shared = shared or Shared.of(facts)
+    documents = measure_documents(facts, shared)
     if documents is None:
         yield None, measure_view(facts, styles, shared=shared)
         return
